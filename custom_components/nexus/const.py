@@ -1,0 +1,5 @@
+"""Constants for the NEXUS integration."""
+
+from typing import Final
+
+DOMAIN: Final = "nexus"
