@@ -1,8 +1,51 @@
 """Shared fixtures for the NEXUS tests."""
 
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestServer
 import pytest
+
+from simulator import API_PREFIX, Scenario, SimulatorState, create_app, load_scenario
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LOCATIONS_FIXTURE = "locations_all-programs_operational_2023-03-02.json"
+
+
+def load_json(name: str) -> Any:
+    """Read a JSON fixture (real captures of the scheduler's answers)."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/nexus in every test."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom_components/nexus in every test that runs Home Assistant."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+@dataclass
+class RunningSimulator:
+    """The scheduler stand-in, served on loopback for one test."""
+
+    state: SimulatorState
+    url: str  # the API root, what the integration is pointed at
+    root: str  # where /_control lives
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    """The scenario the simulator serves; override in a module for another one."""
+    return load_scenario("demo")
+
+
+@pytest.fixture
+async def simulator(socket_enabled: None, scenario: Scenario) -> AsyncGenerator[RunningSimulator]:
+    """Serve the scheduler stand-in on 127.0.0.1 for one test."""
+    state = SimulatorState(scenario)
+    async with TestServer(create_app(state), host="127.0.0.1") as server:
+        root = str(server.make_url("")).rstrip("/")
+        yield RunningSimulator(state, f"{root}{API_PREFIX}", root)
