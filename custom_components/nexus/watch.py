@@ -1,0 +1,91 @@
+"""Which slots match a centre watch, and which matching slots are new: pure functions."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from .const import (
+    CONF_EARLIEST,
+    CONF_LATEST,
+    CONF_MIN_PLACES,
+    CONF_TIME_FROM,
+    CONF_TIME_UNTIL,
+    CONF_WEEKDAYS,
+    WEEKDAYS,
+)
+from .ttp import Slot
+
+ALL_WEEKDAYS = frozenset(range(7))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wishes:
+    """What a user wants of a slot. Dates and times are the centre's local ones."""
+
+    earliest: date | None = None
+    latest: date | None = None
+    weekdays: frozenset[int] = ALL_WEEKDAYS  # 0 is Monday
+    time_from: time | None = None
+    time_until: time | None = None
+    minimum_places: int = 1
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Wishes:
+        """Read the wishes stored in a centre watch's subentry data."""
+        weekdays = data.get(CONF_WEEKDAYS)
+        return cls(
+            earliest=_date(data.get(CONF_EARLIEST)),
+            latest=_date(data.get(CONF_LATEST)),
+            weekdays=ALL_WEEKDAYS
+            if weekdays is None
+            else frozenset(WEEKDAYS.index(day) for day in weekdays),
+            time_from=_time(data.get(CONF_TIME_FROM)),
+            time_until=_time(data.get(CONF_TIME_UNTIL)),
+            minimum_places=int(data.get(CONF_MIN_PLACES, 1)),
+        )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def slot_matches(slot: Slot, wishes: Wishes) -> bool:
+    """Tell whether a slot fits the wishes, judged on the centre's wall clock.
+
+    The whole appointment must fit the time-of-day window: it starts at or after `time_from`
+    and ends by `time_until`.
+    """
+    start = slot.start
+    day = start.date()
+    if wishes.earliest is not None and day < wishes.earliest:
+        return False
+    if wishes.latest is not None and day > wishes.latest:
+        return False
+    if day.weekday() not in wishes.weekdays:
+        return False
+    if wishes.time_from is not None and start.time() < wishes.time_from:
+        return False
+    if wishes.time_until is not None:
+        end = slot.end.astimezone(start.tzinfo)
+        if end.date() != day or end.time() > wishes.time_until:
+            return False
+    return True
+
+
+def matching_slots(slots: Iterable[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
+    """Return the future slots that fit the wishes, soonest first.
+
+    The scheduler already left out times with fewer open places than the watch's minimum.
+    """
+    now_utc = now.astimezone(UTC)
+    return tuple(
+        sorted(
+            (s for s in slots if s.start.astimezone(UTC) > now_utc and slot_matches(s, wishes)),
+            key=lambda s: s.start.astimezone(UTC),
+        )
+    )
