@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from datetime import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,20 @@ def scenario() -> Scenario:
 
 
 @pytest.fixture
-async def simulator(socket_enabled: None, scenario: Scenario) -> AsyncGenerator[RunningSimulator]:
+def simulator_start() -> datetime | None:
+    """When the simulator's clock starts; None for now. Tests that freeze time override it."""
+    return None
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None, scenario: Scenario, simulator_start: datetime | None
+) -> AsyncGenerator[RunningSimulator]:
     """Serve the scheduler stand-in on 127.0.0.1 for one test."""
-    state = SimulatorState(scenario)
-    async with TestServer(create_app(state), host="127.0.0.1") as server:
-        root = str(server.make_url("")).rstrip("/")
-        yield RunningSimulator(state, f"{root}{API_PREFIX}", root)
+    state = SimulatorState(scenario, start=simulator_start)
+    server = TestServer(create_app(state), host="127.0.0.1")
+    # No access log: it reads the local time zone, which frozen time breaks.
+    await server.start_server(access_log=None)
+    root = str(server.make_url("")).rstrip("/")
+    yield RunningSimulator(state, f"{root}{API_PREFIX}", root)
+    await server.close()

@@ -1,14 +1,40 @@
 """The NEXUS integration: NEXUS interview slots and membership cards in Home Assistant."""
 
-from homeassistant.config_entries import ConfigEntry
+import os
+
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .const import ENV_SCHEDULER_URL
+from .coordinator import NexusConfigEntry, NexusCoordinator
+from .ttp import DEFAULT_BASE_URL, TTPClient
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+def create_client(hass: HomeAssistant) -> TTPClient:
+    """Return a scheduler client on Home Assistant's shared HTTP session."""
+    base_url = os.environ.get(ENV_SCHEDULER_URL) or DEFAULT_BASE_URL
+    return TTPClient(async_get_clientsession(hass), base_url)
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:
     """Set up NEXUS from a config entry."""
+    coordinator = NexusCoordinator(hass, entry, create_client(hass))
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    # Adding, changing or removing a watch or a card changes what is polled and which
+    # entities exist: reload.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def _async_reload(hass: HomeAssistant, entry: NexusConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:
     """Unload a config entry."""
-    return True
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

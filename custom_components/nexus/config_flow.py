@@ -1,19 +1,254 @@
-"""Config flow for the NEXUS integration."""
+"""Config flow: the scheduler service, plus subentries for centre watches and cards."""
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import date, time
+from typing import Any, override
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    DateSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TimeSelector,
+)
+import probatio as vol
 
-from .const import DOMAIN
+from . import create_client
+from .const import (
+    CONF_EARLIEST,
+    CONF_EXPIRY,
+    CONF_LABEL,
+    CONF_LATEST,
+    CONF_LOCATION_ID,
+    CONF_MIN_PLACES,
+    CONF_TIME_FROM,
+    CONF_TIME_UNTIL,
+    CONF_WEEKDAYS,
+    DOMAIN,
+    LOGGER,
+    MAX_PLACES,
+    SUBENTRY_CARD,
+    SUBENTRY_WATCH,
+    WEEKDAYS,
+)
+from .coordinator import NexusConfigEntry
+from .ttp import Location, TTPBlockedError, TTPConnectionError, TTPError, TTPRateLimitedError
+
+
+def _error_key(err: TTPError) -> str:
+    if isinstance(err, TTPBlockedError | TTPRateLimitedError):
+        return "blocked"
+    if isinstance(err, TTPConnectionError):
+        return "cannot_connect"
+    return "unexpected_response"
 
 
 class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up the connection to the Trusted Traveler Programs scheduler."""
 
     VERSION = 1
+    MINOR_VERSION = 1
 
+    @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Confirm adding the service."""
-        if user_input is None:
-            return self.async_show_form(step_id="user")
-        return self.async_create_entry(title="NEXUS", data={})
+        """Check that the scheduler answers with the NEXUS centre list, then add the service."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                centres = await create_client(self.hass).get_locations(operational_only=True)
+            except TTPError as err:
+                LOGGER.debug("Scheduler check failed: %s", err)
+                errors["base"] = _error_key(err)
+            else:
+                if centres:
+                    return self.async_create_entry(title="NEXUS", data={})
+                errors["base"] = "no_centres"
+        return self.async_show_form(step_id="user", data_schema=vol.Schema({}), errors=errors)
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Centre watches and membership cards."""
+        return {SUBENTRY_WATCH: CentreWatchFlow, SUBENTRY_CARD: MembershipCardFlow}
+
+
+def _centre_options(centres: Mapping[int, Location]) -> list[SelectOptionDict]:
+    """Canadian centres first (most users look for one), then the others, by place."""
+    ordered = sorted(centres.values(), key=lambda c: (c.country_code != "CA", c.label, c.name))
+    return [SelectOptionDict(value=str(c.id), label=f"{c.label} · {c.name}") for c in ordered]
+
+
+def _watch_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    earliest, latest = user_input.get(CONF_EARLIEST), user_input.get(CONF_LATEST)
+    if earliest and latest and date.fromisoformat(latest) < date.fromisoformat(earliest):
+        errors[CONF_LATEST] = "latest_before_earliest"
+    if not user_input.get(CONF_WEEKDAYS):
+        errors[CONF_WEEKDAYS] = "no_weekdays"
+    start, end = user_input.get(CONF_TIME_FROM), user_input.get(CONF_TIME_UNTIL)
+    if start and end and time.fromisoformat(end) <= time.fromisoformat(start):
+        errors[CONF_TIME_UNTIL] = "window_end_before_start"
+    return errors
+
+
+class CentreWatchFlow(ConfigSubentryFlow):
+    """Add or change a centre watch: which centre, and which slots are wanted."""
+
+    def __init__(self) -> None:
+        """Start without the centre list; it is read once per flow."""
+        self._centres: dict[int, Location] = {}
+
+    async def _load_centres(self) -> str | None:
+        """Read the centre list, from the running coordinator when there is one."""
+        entry: NexusConfigEntry = self._get_entry()
+        if entry.state is ConfigEntryState.LOADED and entry.runtime_data.data:
+            self._centres = dict(entry.runtime_data.data.centres)
+            return None
+        try:
+            centres = await create_client(self.hass).get_locations(operational_only=True)
+        except TTPError as err:
+            LOGGER.debug("Cannot load the centre list: %s", err)
+            return _error_key(err)
+        self._centres = {c.id: c for c in centres if c.offers("NEXUS")}
+        return None
+
+    def _schema(self, extra: Mapping[int, str]) -> vol.Schema:
+        options = _centre_options(self._centres)
+        options += [SelectOptionDict(value=str(cid), label=title) for cid, title in extra.items()]
+        return vol.Schema(
+            {
+                vol.Required(CONF_LOCATION_ID): SelectSelector(
+                    SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                ),
+                vol.Optional(CONF_EARLIEST): DateSelector(),
+                vol.Optional(CONF_LATEST): DateSelector(),
+                vol.Required(CONF_WEEKDAYS, default=list(WEEKDAYS)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(WEEKDAYS),
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                        translation_key=CONF_WEEKDAYS,
+                    )
+                ),
+                vol.Optional(CONF_TIME_FROM): TimeSelector(),
+                vol.Optional(CONF_TIME_UNTIL): TimeSelector(),
+                vol.Required(CONF_MIN_PLACES, default=1): NumberSelector(
+                    NumberSelectorConfig(min=1, max=MAX_PLACES, step=1, mode=NumberSelectorMode.BOX)
+                ),
+            }
+        )
+
+    def _data(self, user_input: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        location_id = int(user_input[CONF_LOCATION_ID])
+        data = {key: value for key, value in user_input.items() if value not in (None, "")}
+        data[CONF_LOCATION_ID] = location_id
+        data[CONF_MIN_PLACES] = int(user_input[CONF_MIN_PLACES])
+        centre = self._centres.get(location_id)
+        return (centre.label if centre else str(location_id)), data
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a centre watch."""
+        if not self._centres and (error := await self._load_centres()):
+            return self.async_abort(reason=error)
+        errors = _watch_errors(user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            title, data = self._data(user_input)
+            return self.async_create_entry(title=title, data=data)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(self._schema({}), user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a centre watch's centre or wishes."""
+        subentry = self._get_reconfigure_subentry()
+        if not self._centres and (error := await self._load_centres()):
+            return self.async_abort(reason=error)
+        errors = _watch_errors(user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            title, data = self._data(user_input)
+            return self.async_update_and_abort(self._get_entry(), subentry, title=title, data=data)
+        current = int(subentry.data[CONF_LOCATION_ID])
+        # A centre no longer listed stays selectable, so the form still opens.
+        extra = {} if current in self._centres else {current: subentry.title}
+        suggested = dict(subentry.data) | {CONF_LOCATION_ID: str(current)} | (user_input or {})
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(self._schema(extra), suggested),
+            errors=errors,
+        )
+
+
+CARD_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_LABEL): TextSelector(),
+        vol.Required(CONF_EXPIRY): DateSelector(),
+    }
+)
+
+
+class MembershipCardFlow(ConfigSubentryFlow):
+    """Add or change a membership card: whose it is and when it expires."""
+
+    def _errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        if not str(user_input.get(CONF_LABEL, "")).strip():
+            return {CONF_LABEL: "label_empty"}
+        return {}
+
+    @staticmethod
+    def _data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            CONF_LABEL: str(user_input[CONF_LABEL]).strip(),
+            CONF_EXPIRY: user_input[CONF_EXPIRY],
+        }
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a card; an expiry date in the past is allowed (renewals can be pending)."""
+        errors = self._errors(user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            data = self._data(user_input)
+            return self.async_create_entry(title=data[CONF_LABEL], data=data)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(CARD_SCHEMA, user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a card's label or expiry date (after a renewal, say)."""
+        subentry = self._get_reconfigure_subentry()
+        errors = self._errors(user_input) if user_input is not None else {}
+        if user_input is not None and not errors:
+            data = self._data(user_input)
+            return self.async_update_and_abort(
+                self._get_entry(), subentry, title=data[CONF_LABEL], data=data
+            )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                CARD_SCHEMA, dict(subentry.data) | (user_input or {})
+            ),
+            errors=errors,
+        )

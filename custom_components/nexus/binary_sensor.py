@@ -1,0 +1,135 @@
+"""Binary sensors: Canadian centres open, a matching slot available, renewal window open."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .card import renewal_opens, renewal_window_open
+from .const import SUBENTRY_WATCH
+from .coordinator import NexusConfigEntry, NexusData, WatchData
+from .entity import NexusCardEntity, NexusServiceEntity, NexusWatchEntity, card_dates
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusServiceBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of the service device."""
+
+    is_on_fn: Callable[[NexusData], bool]
+    attributes_fn: Callable[[NexusData], dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusWatchBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a centre watch."""
+
+    is_on_fn: Callable[[WatchData], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusCardBinarySensorDescription(BinarySensorEntityDescription):
+    """A binary sensor of a membership card."""
+
+    is_on_fn: Callable[[date, date], bool]
+    attributes_fn: Callable[[date], dict[str, Any]]
+
+
+SERVICE_BINARY_SENSORS = (
+    NexusServiceBinarySensorDescription(
+        key="canadian_centres_open",
+        translation_key="canadian_centres_open",
+        is_on_fn=lambda data: bool(data.canadian_open),
+        attributes_fn=lambda data: {
+            "open_centres": [c.label for c in data.canadian_open],
+            "not_listed": list(data.canadian_not_listed),
+        },
+    ),
+)
+
+WATCH_BINARY_SENSORS = (
+    NexusWatchBinarySensorDescription(
+        key="slot_available",
+        translation_key="slot_available",
+        is_on_fn=lambda watch: bool(watch.matching),
+    ),
+)
+
+CARD_BINARY_SENSORS = (
+    NexusCardBinarySensorDescription(
+        key="renewal_window_open",
+        translation_key="renewal_window_open",
+        is_on_fn=renewal_window_open,
+        attributes_fn=lambda expiry: {"opens": renewal_opens(expiry).isoformat()},
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: NexusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the service's binary sensors, and those of each watch and card."""
+    coordinator = entry.runtime_data
+    async_add_entities(NexusServiceBinarySensor(coordinator, d) for d in SERVICE_BINARY_SENSORS)
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_WATCH:
+            async_add_entities(
+                (NexusWatchBinarySensor(coordinator, subentry, d) for d in WATCH_BINARY_SENSORS),
+                config_subentry_id=subentry.subentry_id,
+            )
+        else:
+            async_add_entities(
+                (NexusCardBinarySensor(subentry, d) for d in CARD_BINARY_SENSORS),
+                config_subentry_id=subentry.subentry_id,
+            )
+
+
+class NexusServiceBinarySensor(NexusServiceEntity, BinarySensorEntity):
+    """A binary sensor of the service device."""
+
+    entity_description: NexusServiceBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Read the state from the snapshot."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Which Canadian centres are listed, and which known ones are not."""
+        return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class NexusWatchBinarySensor(NexusWatchEntity, BinarySensorEntity):
+    """A binary sensor of a centre watch."""
+
+    entity_description: NexusWatchBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Read the state from the snapshot."""
+        watch = self.watch
+        return None if watch is None else self.entity_description.is_on_fn(watch)
+
+
+class NexusCardBinarySensor(NexusCardEntity, BinarySensorEntity):
+    """A binary sensor of a membership card."""
+
+    entity_description: NexusCardBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool:
+        """Compute from the card's expiry date and today's date."""
+        return self.entity_description.is_on_fn(*card_dates(self.subentry))
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The day the renewal window opens."""
+        return self.entity_description.attributes_fn(card_dates(self.subentry)[0])

@@ -1,0 +1,301 @@
+"""One coordinator per config entry: fetches the scheduler and returns one immutable snapshot."""
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import random
+from types import MappingProxyType
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CAPACITY_INTERVAL,
+    CAPACITY_WINDOW,
+    CONF_LOCATION_ID,
+    DOMAIN,
+    LOCATIONS_INTERVAL,
+    LOGGER,
+    MAX_BACKOFF,
+    MAX_CONCURRENT_REQUESTS,
+    REFUSED_ISSUE_AFTER,
+    SLOT_INTERVAL,
+    SLOT_JITTER_SECONDS,
+    SLOT_LIMIT,
+    SUBENTRY_WATCH,
+)
+from .ttp import (
+    CapacitySlot,
+    Location,
+    Slot,
+    TTPClient,
+    TTPConnectionError,
+    TTPError,
+    TTPRefusedError,
+    TTPServerError,
+    TTPTimeoutError,
+)
+from .watch import Wishes, matching_slots
+
+type NexusConfigEntry = ConfigEntry[NexusCoordinator]
+
+STORE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backlog:
+    """What the scheduler shows of a centre's backlog."""
+
+    days_to_soonest: float | None
+    open_places_30d: int | None
+    taken_percent_30d: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchData:
+    """A centre watch as of the last update."""
+
+    location_id: int
+    location: Location | None  # None while the scheduler does not list the centre
+    wishes: Wishes
+    matching: tuple[Slot, ...]
+    backlog: Backlog
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NexusData:
+    """The snapshot every entity reads."""
+
+    centres: Mapping[int, Location]  # NEXUS centres the scheduler lists now
+    known_canadian: Mapping[int, str]  # every Canadian NEXUS centre ever listed: id -> label
+    watches: Mapping[str, WatchData]  # by subentry id
+    updated: datetime
+
+    @property
+    def canadian_open(self) -> tuple[Location, ...]:
+        """Canadian NEXUS centres listed now, by label."""
+        return tuple(
+            sorted(
+                (c for c in self.centres.values() if c.country_code == "CA"),
+                key=lambda c: c.label,
+            )
+        )
+
+    @property
+    def canadian_not_listed(self) -> tuple[str, ...]:
+        """Labels of Canadian centres seen before that the scheduler no longer lists."""
+        return tuple(
+            sorted(label for cid, label in self.known_canadian.items() if cid not in self.centres)
+        )
+
+
+class NexusCoordinator(DataUpdateCoordinator[NexusData]):
+    """Polls the scheduler: slots often, the centre list and capacity view seldom."""
+
+    config_entry: NexusConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: NexusConfigEntry, client: TTPClient) -> None:
+        """Poll with `client` for the watches of `entry`."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=SLOT_INTERVAL,
+        )
+        self.client = client
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.centres"
+        )
+        self._known_canadian: dict[int, str] = {}
+        self._centres: dict[int, Location] = {}
+        self._centres_fetched: datetime | None = None
+        self._capacity: dict[int, tuple[datetime, tuple[CapacitySlot, ...]]] = {}
+        self._refusals = 0
+        self._refused_since: datetime | None = None
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+
+    @override
+    async def _async_setup(self) -> None:
+        """Load the Canadian centres seen in earlier runs."""
+        stored = await self._store.async_load() or {}
+        self._known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
+
+    def _watches(self) -> dict[str, tuple[int, Wishes]]:
+        """Return each centre watch's centre id and wishes, by subentry id."""
+        return {
+            subentry_id: (int(subentry.data[CONF_LOCATION_ID]), Wishes.from_data(subentry.data))
+            for subentry_id, subentry in self.config_entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_WATCH
+        }
+
+    @override
+    async def _async_update_data(self) -> NexusData:
+        """Fetch what is due and build the snapshot."""
+        now = dt_util.utcnow()
+        try:
+            data = await self._fetch(now)
+        except TTPRefusedError as err:
+            raise self._refused(err, now) from err
+        except TTPError as err:
+            raise _update_failed(err) from err
+        self._recovered()
+        return data
+
+    async def _fetch(self, now: datetime) -> NexusData:
+        if self._centres_fetched is None or now - self._centres_fetched >= LOCATIONS_INTERVAL:
+            centres = await self.client.get_locations(operational_only=True)
+            self._centres = {c.id: c for c in centres if c.offers("NEXUS")}
+            self._centres_fetched = now
+            self._remember_canadian()
+
+        watches = self._watches()
+        listed = {cid for cid, _wishes in watches.values()} & self._centres.keys()
+        # One slot request per distinct (centre, minimum places): the scheduler itself leaves
+        # out times with fewer open places, so watches sharing both share the request.
+        slot_keys = sorted(
+            {(cid, wishes.minimum_places) for cid, wishes in watches.values() if cid in listed}
+        )
+        due_capacity = [
+            cid
+            for cid in sorted(listed)
+            if cid not in self._capacity or now - self._capacity[cid][0] >= CAPACITY_INTERVAL
+        ]
+        slot_results, capacity_results = await asyncio.gather(
+            asyncio.gather(*(self._slots(cid, minimum) for cid, minimum in slot_keys)),
+            asyncio.gather(*(self._capacity_view(cid, now) for cid in due_capacity)),
+        )
+        slots = dict(zip(slot_keys, slot_results, strict=True))
+        for cid, rows in zip(due_capacity, capacity_results, strict=True):
+            self._capacity[cid] = (now, rows)
+        for cid in self._capacity.keys() - listed:
+            del self._capacity[cid]
+
+        watch_data: dict[str, WatchData] = {}
+        for sid, (cid, wishes) in watches.items():
+            soonest = min(
+                (s for (c, _m), found in slots.items() if c == cid for s in found),
+                key=lambda s: s.start.astimezone(UTC),
+                default=None,
+            )
+            watch_data[sid] = WatchData(
+                location_id=cid,
+                location=self._centres.get(cid),
+                wishes=wishes,
+                matching=matching_slots(slots.get((cid, wishes.minimum_places), ()), wishes, now),
+                backlog=_backlog(soonest, self._capacity.get(cid, (now, ()))[1], now),
+            )
+        self._update_repairs(watch_data)
+        return NexusData(
+            centres=MappingProxyType(dict(self._centres)),
+            known_canadian=MappingProxyType(dict(self._known_canadian)),
+            watches=MappingProxyType(watch_data),
+            updated=now,
+        )
+
+    async def _slots(self, location_id: int, minimum: int) -> tuple[Slot, ...]:
+        zone = self._centres[location_id].time_zone
+        async with self._limit:
+            return await self.client.get_soonest_slots(
+                location_id, zone, limit=SLOT_LIMIT, minimum=minimum
+            )
+
+    async def _capacity_view(self, location_id: int, now: datetime) -> tuple[CapacitySlot, ...]:
+        zone = self._centres[location_id].time_zone
+        async with self._limit:
+            return await self.client.get_capacity(location_id, zone, now, now + CAPACITY_WINDOW)
+
+    def _remember_canadian(self) -> None:
+        seen = {c.id: c.label for c in self._centres.values() if c.country_code == "CA"}
+        if any(self._known_canadian.get(cid) != label for cid, label in seen.items()):
+            self._known_canadian |= seen
+            self._store.async_delay_save(
+                lambda: {"canadian": {str(k): v for k, v in self._known_canadian.items()}}, 1
+            )
+
+    def _update_repairs(self, watches: Mapping[str, WatchData]) -> None:
+        for sid, watch in watches.items():
+            issue_id = f"centre_not_listed_{sid}"
+            if watch.location is None:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=True,
+                    severity=ir.IssueSeverity.WARNING,
+                    translation_key="centre_not_listed",
+                    translation_placeholders={
+                        "watch": self.config_entry.subentries[sid].title,
+                    },
+                    data={"entry_id": self.config_entry.entry_id, "subentry_id": sid},
+                )
+            else:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _refused(self, err: TTPRefusedError, now: datetime) -> UpdateFailed:
+        """Back off: the server's Retry-After, else doubling from the normal interval."""
+        self._refusals += 1
+        if self._refused_since is None:
+            self._refused_since = now
+        backoff = min(SLOT_INTERVAL * 2**self._refusals, MAX_BACKOFF)
+        if err.retry_after is not None:
+            backoff = max(timedelta(seconds=err.retry_after), SLOT_INTERVAL)
+        if now - self._refused_since >= REFUSED_ISSUE_AFTER:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                "scheduler_refuses",
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="scheduler_refuses",
+            )
+        failed = _update_failed(err)
+        failed.retry_after = backoff.total_seconds()
+        return failed
+
+    def _recovered(self) -> None:
+        if self._refused_since is not None:
+            ir.async_delete_issue(self.hass, DOMAIN, "scheduler_refuses")
+        self._refusals = 0
+        self._refused_since = None
+        # A little jitter, so that many homes do not poll the scheduler in step.
+        self.update_interval = SLOT_INTERVAL + timedelta(
+            seconds=random.uniform(0, SLOT_JITTER_SECONDS)  # noqa: S311
+        )
+
+
+# Most specific first: a timeout is also a connection error.
+_FAILURE_KEYS: tuple[tuple[type[TTPError], str], ...] = (
+    (TTPRefusedError, "refused"),
+    (TTPTimeoutError, "timeout"),
+    (TTPConnectionError, "cannot_connect"),
+    (TTPServerError, "server_error"),
+)
+
+
+def _update_failed(err: TTPError) -> UpdateFailed:
+    key = next((k for kind, k in _FAILURE_KEYS if isinstance(err, kind)), "unexpected_response")
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def _backlog(soonest: Slot | None, rows: tuple[CapacitySlot, ...], now: datetime) -> Backlog:
+    end = now + CAPACITY_WINDOW
+    window = [r for r in rows if now <= r.start.astimezone(UTC) < end]
+    total = sum(r.total for r in window)
+    return Backlog(
+        days_to_soonest=None
+        if soonest is None
+        else round((soonest.start.astimezone(UTC) - now).total_seconds() / 86400, 1),
+        open_places_30d=sum(r.available for r in window) if rows else None,
+        taken_percent_30d=round(100 * sum(r.taken for r in window) / total, 1) if total else None,
+    )

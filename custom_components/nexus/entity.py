@@ -1,0 +1,109 @@
+"""Base entities and devices: one service device, one device per centre watch and per card."""
+
+from datetime import date, datetime
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE
+from .coordinator import NexusConfigEntry, NexusCoordinator, WatchData
+
+
+def service_device(entry: NexusConfigEntry) -> DeviceInfo:
+    """Return the device of the scheduler service itself."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="U.S. Customs and Border Protection",
+        model="Trusted Traveler Programs scheduler",
+        name="NEXUS",
+        configuration_url=SCHEDULER_WEBSITE,
+    )
+
+
+def subentry_device(subentry: ConfigSubentry, model: str) -> DeviceInfo:
+    """Return the device of a centre watch or a membership card."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, subentry.subentry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="NEXUS",
+        model=model,
+        name=subentry.title,
+    )
+
+
+class NexusServiceEntity(CoordinatorEntity[NexusCoordinator]):
+    """An entity of the service device, reading the coordinator's snapshot."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: NexusCoordinator, description: EntityDescription) -> None:
+        """Describe the entity and attach it to the service device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = service_device(entry)
+
+
+class NexusWatchEntity(CoordinatorEntity[NexusCoordinator]):
+    """An entity of a centre watch's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: NexusCoordinator,
+        subentry: ConfigSubentry,
+        description: EntityDescription,
+    ) -> None:
+        """Describe the entity and attach it to the watch's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.subentry_id = subentry.subentry_id
+        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
+        self._attr_device_info = subentry_device(subentry, "Centre watch")
+
+    @property
+    def watch(self) -> WatchData | None:
+        """Return the watch in the latest snapshot."""
+        return self.coordinator.data.watches.get(self.subentry_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the scheduler answers and the snapshot has this watch."""
+        return super().available and self.watch is not None
+
+
+def card_dates(subentry: ConfigSubentry) -> tuple[date, date]:
+    """Return a card's expiry date and today's date in Home Assistant's time zone."""
+    return date.fromisoformat(subentry.data[CONF_EXPIRY]), dt_util.now().date()
+
+
+class NexusCardEntity(Entity):
+    """An entity of a membership card's device; needs no network, changes at midnight."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, subentry: ConfigSubentry, description: EntityDescription) -> None:
+        """Describe the entity and attach it to the card's device."""
+        self.entity_description = description
+        self.subentry = subentry
+        self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
+        self._attr_device_info = subentry_device(subentry, "Membership card")
+
+    async def async_added_to_hass(self) -> None:
+        """Write the state again each midnight, when the day count changes."""
+        self.async_on_remove(
+            async_track_time_change(self.hass, self._async_new_day, hour=0, minute=0, second=0)
+        )
+
+    @callback
+    def _async_new_day(self, _now: datetime) -> None:
+        self.async_write_ha_state()

@@ -1,0 +1,48 @@
+"""Repairs: a watched centre the scheduler no longer lists can be removed in one step."""
+
+from typing import Any
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.core import HomeAssistant
+import probatio as vol
+
+
+class RemoveWatchRepairFlow(RepairsFlow):
+    """Offer to remove a centre watch whose centre is gone; a new one can be added after."""
+
+    def __init__(self, entry_id: str, subentry_id: str) -> None:
+        """Remember which watch the issue is about."""
+        self._entry_id = entry_id
+        self._subentry_id = subentry_id
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Remove the watch once the user confirms."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if user_input is not None:
+            if entry is not None and self._subentry_id in entry.subentries:
+                self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
+            return self.async_create_entry(data={})
+        title = (
+            entry.subentries[self._subentry_id].title
+            if entry is not None and self._subentry_id in entry.subentries
+            else ""
+        )
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"watch": title},
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the fix flow of a repair issue; only "centre not listed" issues are fixable."""
+    data = data or {}
+    return RemoveWatchRepairFlow(str(data.get("entry_id")), str(data.get("subentry_id")))

@@ -1,0 +1,186 @@
+"""Sensors: Canadian centres open, per watch the next slot and backlog, per card the expiry."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, UnitOfTime
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .card import days_until
+from .const import SCHEDULER_WEBSITE, SUBENTRY_WATCH
+from .coordinator import NexusConfigEntry, NexusData, WatchData
+from .entity import NexusCardEntity, NexusServiceEntity, NexusWatchEntity, card_dates
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusServiceSensorDescription(SensorEntityDescription):
+    """A sensor of the service device."""
+
+    value_fn: Callable[[NexusData], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusWatchSensorDescription(SensorEntityDescription):
+    """A sensor of a centre watch."""
+
+    value_fn: Callable[[WatchData], StateType | datetime]
+    attributes_fn: Callable[[WatchData], dict[str, Any] | None] = lambda _watch: None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusCardSensorDescription(SensorEntityDescription):
+    """A sensor of a membership card: computed from its expiry date and today."""
+
+    value_fn: Callable[[date, date], StateType | date]
+
+
+SERVICE_SENSORS = (
+    NexusServiceSensorDescription(
+        key="canadian_centres_open",
+        translation_key="canadian_centres_open",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: len(data.canadian_open),
+    ),
+)
+
+
+def _next_slot_attributes(watch: WatchData) -> dict[str, Any] | None:
+    if not watch.matching:
+        return None
+    slot = watch.matching[0]
+    return {
+        "end": slot.end.isoformat(),
+        "local_time": slot.start.isoformat(),
+        "time_zone": str(slot.start.tzinfo),
+        "scheduler_url": SCHEDULER_WEBSITE,
+    }
+
+
+WATCH_SENSORS = (
+    NexusWatchSensorDescription(
+        key="next_slot",
+        translation_key="next_slot",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda watch: watch.matching[0].start if watch.matching else None,
+        attributes_fn=_next_slot_attributes,
+    ),
+    NexusWatchSensorDescription(
+        key="matching_slots",
+        translation_key="matching_slots",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda watch: len(watch.matching),
+    ),
+    NexusWatchSensorDescription(
+        key="days_to_soonest_slot",
+        translation_key="days_to_soonest_slot",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda watch: watch.backlog.days_to_soonest,
+    ),
+    NexusWatchSensorDescription(
+        key="open_slots_30_days",
+        translation_key="open_slots_30_days",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda watch: watch.backlog.open_places_30d,
+    ),
+    NexusWatchSensorDescription(
+        key="capacity_taken_30_days",
+        translation_key="capacity_taken_30_days",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda watch: watch.backlog.taken_percent_30d,
+    ),
+)
+
+CARD_SENSORS = (
+    NexusCardSensorDescription(
+        key="expiry_date",
+        translation_key="expiry_date",
+        device_class=SensorDeviceClass.DATE,
+        value_fn=lambda expiry, _today: expiry,
+    ),
+    NexusCardSensorDescription(
+        key="days_until_expiry",
+        translation_key="days_until_expiry",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        value_fn=days_until,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: NexusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the service's sensors, and those of each watch and card (the other subentry kind)."""
+    coordinator = entry.runtime_data
+    async_add_entities(NexusServiceSensor(coordinator, d) for d in SERVICE_SENSORS)
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_WATCH:
+            async_add_entities(
+                (NexusWatchSensor(coordinator, subentry, d) for d in WATCH_SENSORS),
+                config_subentry_id=subentry.subentry_id,
+            )
+        else:
+            async_add_entities(
+                (NexusCardSensor(subentry, d) for d in CARD_SENSORS),
+                config_subentry_id=subentry.subentry_id,
+            )
+
+
+class NexusServiceSensor(NexusServiceEntity, SensorEntity):
+    """A sensor of the service device."""
+
+    entity_description: NexusServiceSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Read the value from the snapshot."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class NexusWatchSensor(NexusWatchEntity, SensorEntity):
+    """A sensor of a centre watch."""
+
+    entity_description: NexusWatchSensorDescription
+    _unrecorded_attributes = frozenset({"scheduler_url", "time_zone"})
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Read the value from the snapshot."""
+        watch = self.watch
+        return None if watch is None else self.entity_description.value_fn(watch)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Small attributes only: the long slot list is not recorded on every update."""
+        watch = self.watch
+        return None if watch is None else self.entity_description.attributes_fn(watch)
+
+
+class NexusCardSensor(NexusCardEntity, SensorEntity):
+    """A sensor of a membership card."""
+
+    entity_description: NexusCardSensorDescription
+
+    @property
+    def native_value(self) -> StateType | date:
+        """Compute from the card's expiry date and today's date."""
+        return self.entity_description.value_fn(*card_dates(self.subentry))

@@ -1,0 +1,106 @@
+"""Fixtures for tests that run the integration in Home Assistant against the stand-in."""
+
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.nexus.const import (
+    CONF_EXPIRY,
+    CONF_LABEL,
+    CONF_LOCATION_ID,
+    CONF_MIN_PLACES,
+    CONF_WEEKDAYS,
+    DOMAIN,
+    ENV_SCHEDULER_URL,
+    SUBENTRY_CARD,
+    SUBENTRY_WATCH,
+    WEEKDAYS,
+)
+from tests.conftest import RunningSimulator
+
+NOW = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+BLAINE = 5020
+FORT_ERIE = 5022
+TORONTO = 5027
+OTTAWA_AIRPORT = 5025
+
+
+@pytest.fixture
+def simulator_start(freezer: FrozenDateTimeFactory) -> datetime:
+    """Freeze time, so that generated slots and every figure are the same on every run."""
+    freezer.move_to(NOW)
+    return NOW
+
+
+@pytest.fixture(autouse=True)
+def scheduler_url(simulator: RunningSimulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the integration at the stand-in, as developers do with NEXUS_SCHEDULER_URL."""
+    monkeypatch.setenv(ENV_SCHEDULER_URL, simulator.url)
+    return simulator.url
+
+
+def watch(title: str, location_id: int, subentry_id: str, **wishes: Any) -> ConfigSubentryData:
+    """A centre watch subentry."""
+    data = {CONF_LOCATION_ID: location_id, CONF_WEEKDAYS: list(WEEKDAYS), CONF_MIN_PLACES: 1}
+    return ConfigSubentryData(
+        data=MappingProxyType(data | wishes),
+        subentry_type=SUBENTRY_WATCH,
+        title=title,
+        subentry_id=subentry_id,
+        unique_id=None,
+    )
+
+
+def card(label: str, expiry: str, subentry_id: str) -> ConfigSubentryData:
+    """A membership card subentry."""
+    return ConfigSubentryData(
+        data=MappingProxyType({CONF_LABEL: label, CONF_EXPIRY: expiry}),
+        subentry_type=SUBENTRY_CARD,
+        title=label,
+        subentry_id=subentry_id,
+        unique_id=None,
+    )
+
+
+@pytest.fixture
+def subentries() -> list[ConfigSubentryData]:
+    """Two watches (Blaine, Fort Erie with wishes) and a card; override per test."""
+    return [
+        watch("Blaine, WA, US", BLAINE, "watch_blaine"),
+        watch(
+            "Fort Erie, ON, CA",
+            FORT_ERIE,
+            "watch_fort_erie",
+            weekdays=["mon", "tue", "wed", "thu", "fri"],
+            time_from="09:00:00",
+            time_until="15:00:00",
+        ),
+        card("Alex", "2027-06-15", "card_alex"),
+    ]
+
+
+@pytest.fixture
+def config_entry(subentries: list[ConfigSubentryData]) -> MockConfigEntry:
+    """The NEXUS service entry with its subentries."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="NEXUS",
+        data={},
+        entry_id="nexus_entry",
+        subentries_data=subentries,
+    )
+
+
+@pytest.fixture
+async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The entry, set up."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry

@@ -1,0 +1,313 @@
+"""The coordinator through Home Assistant: request budget, outages, back-off, restarts, repairs."""
+
+from datetime import timedelta
+import itertools
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.nexus.const import DOMAIN
+from tests.conftest import RunningSimulator
+
+from .conftest import BLAINE, FORT_ERIE, OTTAWA_AIRPORT, card, watch
+
+# A polling cycle is three minutes plus up to 15 s of jitter.
+CYCLE = timedelta(minutes=3, seconds=16)
+NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
+CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
+
+
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def counts(simulator: RunningSimulator) -> dict[str, int]:
+    return dict(simulator.state.counts)
+
+
+@pytest.fixture
+def subentries() -> list[Any]:
+    """Three watches on two centres (two share Blaine), and a card."""
+    return [
+        watch("Blaine, WA, US", BLAINE, "watch_blaine"),
+        watch("Blaine mornings", BLAINE, "watch_blaine_2", time_until="12:00:00"),
+        watch("Fort Erie, ON, CA", FORT_ERIE, "watch_fort_erie"),
+        card("Alex", "2027-06-15", "card_alex"),
+    ]
+
+
+async def test_one_request_per_distinct_centre(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    assert counts(simulator) == {"locations": 1, "slots": 2, "capacity": 2}
+
+    await advance(hass, freezer, CYCLE)
+    assert counts(simulator) == {"locations": 1, "slots": 4, "capacity": 2}
+
+    for _ in range(18):  # an hour later the capacity view is due again
+        await advance(hass, freezer, CYCLE)
+    assert counts(simulator) == {"locations": 1, "slots": 40, "capacity": 4}
+
+
+async def test_outage_makes_entities_unavailable_and_logs_once(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = hass.states.get(NEXT_SLOT).state
+    simulator.state.set_fault("slots", "status", {"status": 502})
+
+    for _ in range(3):
+        await advance(hass, freezer, CYCLE)
+        assert hass.states.get(NEXT_SLOT).state == STATE_UNAVAILABLE
+        assert hass.states.get(CANADIAN_OPEN).state == STATE_UNAVAILABLE
+    # Cards need no network: they stay available.
+    assert hass.states.get("sensor.alex_days_until_expiry").state == "197"
+    assert caplog.text.count("Error fetching nexus data") == 1
+    assert "HTTP 502" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info]
+
+    simulator.state.clear_faults()
+    await advance(hass, freezer, CYCLE)
+    assert hass.states.get(NEXT_SLOT).state == before
+    assert caplog.text.count("Fetching nexus data recovered") == 1
+
+
+async def test_retry_after_is_honoured(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.state.set_fault("slots", "status", {"status": 429, "retry_after": 900})
+    await advance(hass, freezer, CYCLE)
+    refused_at = counts(simulator)["slots"]
+
+    for _ in range(4):  # 13 minutes: still waiting
+        await advance(hass, freezer, CYCLE)
+    assert counts(simulator)["slots"] == refused_at
+
+    simulator.state.clear_faults()
+    await advance(hass, freezer, timedelta(minutes=3))
+    assert counts(simulator)["slots"] == refused_at + 2
+    assert hass.states.get(NEXT_SLOT).state != STATE_UNAVAILABLE
+
+
+async def test_backoff_doubles_caps_at_an_hour_and_resets(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.state.set_fault("*", "status", {"status": 403})
+    seen: list[float] = []
+    elapsed = 0.0
+    last = counts(simulator)["locations"] + counts(simulator)["slots"]
+    step = timedelta(seconds=30)
+    while elapsed < 4 * 3600:
+        await advance(hass, freezer, step)
+        elapsed += step.total_seconds()
+        total = counts(simulator).get("locations", 0) + counts(simulator)["slots"]
+        if total != last:
+            seen.append(elapsed)
+            last = total
+    gaps = [round(b - a) for a, b in itertools.pairwise(seen)]
+    # 6, 12, 24, 48 minutes, then one hour at most; never faster than the normal interval.
+    assert gaps[:4] == [360, 720, 1440, 2880]
+    assert all(gap == 3600 for gap in gaps[4:])
+    assert min(gaps) >= 180
+
+    # Refused for over an hour: a repair issue says so, and goes once it works again.
+    issue_registry = ir.async_get(hass)
+    assert issue_registry.async_get_issue(DOMAIN, "scheduler_refuses") is not None
+    simulator.state.clear_faults()
+    await advance(hass, freezer, timedelta(hours=1))
+    assert issue_registry.async_get_issue(DOMAIN, "scheduler_refuses") is None
+    assert hass.states.get(NEXT_SLOT).state != STATE_UNAVAILABLE
+    before = counts(simulator)["slots"]
+    await advance(hass, freezer, CYCLE)
+    assert counts(simulator)["slots"] == before + 2
+
+
+async def test_known_canadian_centres_survive_a_restart(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await advance(hass, freezer, timedelta(seconds=5))
+    stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.centres"]["data"]["canadian"]
+    assert stored[str(OTTAWA_AIRPORT)] == "Ottawa, ON, CA"
+    assert len(stored) == 11
+
+    # "Restart": unload, the scheduler stops listing Ottawa airport, set up again.
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    simulator.state.unlisted.add(OTTAWA_AIRPORT)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    state = hass.states.get(CANADIAN_OPEN)
+    assert state.state == "on"
+    assert state.attributes["not_listed"] == ["Ottawa, ON, CA"]
+    assert "Ottawa, ON, CA" not in state.attributes["open_centres"]
+    assert hass.states.get("sensor.nexus_canadian_centres_open").state == "10"
+
+
+async def test_no_canadian_centre_listed(
+    hass: HomeAssistant, simulator: RunningSimulator, config_entry: MockConfigEntry
+) -> None:
+    canadian = [i for i, c in simulator.state.locations.items() if c["countryCode"] == "CA"]
+    simulator.state.unlisted.update(canadian)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(CANADIAN_OPEN).state == "off"
+    assert hass.states.get("sensor.nexus_canadian_centres_open").state == "0"
+    # Fort Erie is not listed: its watch shows no slot, and a repair issue explains why.
+    assert hass.states.get("sensor.fort_erie_on_ca_matching_slots_open").state == "0"
+    assert hass.states.get("binary_sensor.fort_erie_on_ca_matching_slot_available").state == "off"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "centre_not_listed_watch_fort_erie")
+
+
+async def test_repair_removes_the_watch_of_a_gone_centre(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    issue_id = "centre_not_listed_watch_fort_erie"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    simulator.state.unlisted.add(FORT_ERIE)
+    await advance(hass, freezer, timedelta(hours=6))
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders == {"watch": "Fort Erie, ON, CA"}
+
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"watch": "Fort Erie, ON, CA"}
+    result = await manager.async_configure(flow["flow_id"], {})
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+    assert "watch_fort_erie" not in loaded_entry.subentries
+    assert (
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, "watch_fort_erie"), loaded_entry.entry_id
+        )
+        is None
+    )
+    assert hass.states.get("sensor.fort_erie_on_ca_next_matching_slot") is None
+
+
+async def test_repair_when_the_watch_was_already_removed(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.state.unlisted.add(FORT_ERIE)
+    await advance(hass, freezer, timedelta(hours=6))
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": "centre_not_listed_watch_fort_erie"})
+    hass.config_entries.async_remove_subentry(loaded_entry, "watch_fort_erie")
+    await hass.async_block_till_done()
+
+    result = await manager.async_configure(flow["flow_id"], {})
+
+    assert result["type"] == "create_entry"
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_centre_listed_again_clears_the_issue(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.state.unlisted.add(FORT_ERIE)
+    await advance(hass, freezer, timedelta(hours=6))
+    simulator.state.unlisted.discard(FORT_ERIE)
+    await advance(hass, freezer, timedelta(hours=6))
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "centre_not_listed_watch_fort_erie") is None
+
+
+async def test_remove_subentry_removes_device_and_entities(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, "card_alex"), loaded_entry.entry_id
+    )
+    assert device is not None
+    assert er.async_entries_for_device(entity_registry, device.id)
+
+    assert hass.config_entries.async_remove_subentry(loaded_entry, "card_alex")
+    await hass.async_block_till_done()
+
+    assert (
+        device_registry.async_get_device_by_identifier((DOMAIN, "card_alex"), loaded_entry.entry_id)
+        is None
+    )
+    assert hass.states.get("sensor.alex_days_until_expiry") is None
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get(NEXT_SLOT).state == STATE_UNAVAILABLE
+
+
+async def test_setup_retries_when_the_scheduler_is_down(
+    hass: HomeAssistant, simulator: RunningSimulator, config_entry: MockConfigEntry
+) -> None:
+    simulator.state.set_fault("locations", "hang", {"seconds": 60})
+    simulator.state.set_fault("locations", "disconnect")
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_card_counts_down_at_midnight(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    assert hass.states.get("sensor.alex_days_until_expiry").state == "197"
+    assert hass.config.time_zone == "US/Pacific"
+    freezer.move_to("2026-12-01T07:59:59+00:00")
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.alex_days_until_expiry").state == "197"
+    freezer.move_to("2026-12-01T08:00:00+00:00")  # midnight in Home Assistant's time zone
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.alex_days_until_expiry").state == "196"
