@@ -4,13 +4,24 @@ import os
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
-from .const import ENV_SCHEDULER_URL
+from .const import DOMAIN, ENV_SCHEDULER_URL
 from .coordinator import NexusConfigEntry, NexusCoordinator
+from .services import async_setup_services
 from .ttp import DEFAULT_BASE_URL, TTPClient
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which exist whether or not the service is set up."""
+    async_setup_services(hass)
+    return True
 
 
 def create_client(hass: HomeAssistant) -> TTPClient:

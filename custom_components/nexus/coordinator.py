@@ -1,6 +1,7 @@
 """One coordinator per config entry: fetches the scheduler and returns one immutable snapshot."""
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,14 @@ from .const import (
     CAPACITY_WINDOW,
     CONF_LOCATION_ID,
     DOMAIN,
+    EVENT_SLOT_OPENED,
     LOCATIONS_INTERVAL,
     LOGGER,
     MAX_BACKOFF,
     MAX_CONCURRENT_REQUESTS,
     REFUSED_ISSUE_AFTER,
+    SCHEDULER_WEBSITE,
+    SEEN_SAVE_DELAY,
     SLOT_INTERVAL,
     SLOT_JITTER_SECONDS,
     SLOT_LIMIT,
@@ -41,7 +45,7 @@ from .ttp import (
     TTPServerError,
     TTPTimeoutError,
 )
-from .watch import Wishes, matching_slots
+from .watch import Wishes, matching_slots, newly_open, open_slots, slot_key
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
 
@@ -64,8 +68,30 @@ class WatchData:
     location_id: int
     location: Location | None  # None while the scheduler does not list the centre
     wishes: Wishes
-    matching: tuple[Slot, ...]
+    matching: tuple[Slot, ...]  # soonest first, one per start time
+    places: Mapping[str, int]  # open places at each matching slot's time (at least), by key
+    opened: tuple[Slot, ...]  # matching slots that opened since the last update
     backlog: Backlog
+
+    def describe(self, slot: Slot) -> dict[str, Any]:
+        """Say what events, the bus and the action tell about one of this watch's slots."""
+        places = self.places.get(slot_key(slot), self.wishes.minimum_places)
+        return describe_slot(slot, self.location, places)
+
+
+def describe_slot(slot: Slot, location: Location | None, places: int) -> dict[str, Any]:
+    """Say what events, the bus and the action tell about an open slot."""
+    return {
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "centre_id": slot.location_id,
+        "centre": location.name if location else None,
+        "centre_location": location.label if location else None,
+        "local_time": slot.start.strftime("%Y-%m-%d %H:%M"),
+        "time_zone": str(slot.start.tzinfo),
+        "places": places,
+        "scheduler_url": SCHEDULER_WEBSITE,
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +101,9 @@ class NexusData:
     centres: Mapping[int, Location]  # NEXUS centres the scheduler lists now
     known_canadian: Mapping[int, str]  # every Canadian NEXUS centre ever listed: id -> label
     watches: Mapping[str, WatchData]  # by subentry id
+    centre_slots: Mapping[int, tuple[Slot, ...]]  # open slots of each watched centre
     updated: datetime
+    generation: int  # counts successful updates, so each one's openings are told once
 
     @property
     def canadian_open(self) -> tuple[Location, ...]:
@@ -114,6 +142,15 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.centres"
         )
         self._known_canadian: dict[int, str] = {}
+        self._seen_store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}.seen"
+        )
+        # Matching slots open at the last update, per watch; a watch missing here has not
+        # been refreshed yet.
+        self._seen: dict[str, set[str]] = {}
+        self.generation = 0
+        # The last generation whose openings each watch's event entity has told.
+        self.told: dict[str, int] = {}
         self._centres: dict[int, Location] = {}
         self._centres_fetched: datetime | None = None
         self._capacity: dict[int, tuple[datetime, tuple[CapacitySlot, ...]]] = {}
@@ -126,6 +163,8 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         """Load the Canadian centres seen in earlier runs."""
         stored = await self._store.async_load() or {}
         self._known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
+        seen = await self._seen_store.async_load() or {}
+        self._seen = {sid: set(keys) for sid, keys in seen.get("watches", {}).items()}
 
     def _watches(self) -> dict[str, tuple[int, Wishes]]:
         """Return each centre watch's centre id and wishes, by subentry id."""
@@ -177,27 +216,76 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         for cid in self._capacity.keys() - listed:
             del self._capacity[cid]
 
+        capacity = {
+            (cid, row.start.astimezone(UTC)): row.available
+            for cid, (_when, rows) in self._capacity.items()
+            for row in rows
+        }
+        centre_slots: dict[int, tuple[Slot, ...]] = {}
+        for cid, _minimum in slot_keys:  # sorted: the smallest minimum of a centre comes first
+            centre_slots.setdefault(cid, open_slots(slots[cid, _minimum], now))
+
         watch_data: dict[str, WatchData] = {}
+        seen: dict[str, set[str]] = {}
         for sid, (cid, wishes) in watches.items():
-            soonest = min(
-                (s for (c, _m), found in slots.items() if c == cid for s in found),
-                key=lambda s: s.start.astimezone(UTC),
-                default=None,
-            )
+            found = slots.get((cid, wishes.minimum_places), ())
+            matching = matching_slots(found, wishes, now)
+            entries = Counter(slot_key(s) for s in found)
+            seen[sid] = {slot_key(s) for s in matching}
             watch_data[sid] = WatchData(
                 location_id=cid,
                 location=self._centres.get(cid),
                 wishes=wishes,
-                matching=matching_slots(slots.get((cid, wishes.minimum_places), ()), wishes, now),
-                backlog=_backlog(soonest, self._capacity.get(cid, (now, ()))[1], now),
+                matching=matching,
+                places={
+                    slot_key(s): max(
+                        entries[slot_key(s)],
+                        wishes.minimum_places,
+                        capacity.get((cid, s.start.astimezone(UTC)), 0),
+                    )
+                    for s in matching
+                },
+                opened=newly_open(matching, self._seen.get(sid)),
+                backlog=_backlog(
+                    centre_slots[cid][0] if centre_slots.get(cid) else None,
+                    self._capacity.get(cid, (now, ()))[1],
+                    now,
+                ),
             )
+        self._remember_seen(seen)
         self._update_repairs(watch_data)
-        return NexusData(
+        self.generation += 1
+        data = NexusData(
             centres=MappingProxyType(dict(self._centres)),
             known_canadian=MappingProxyType(dict(self._known_canadian)),
             watches=MappingProxyType(watch_data),
+            centre_slots=MappingProxyType(centre_slots),
             updated=now,
+            generation=self.generation,
         )
+        for sid, watch in watch_data.items():
+            for slot in watch.opened:
+                self.hass.bus.async_fire(
+                    EVENT_SLOT_OPENED, watch.describe(slot) | {"subentry_id": sid}
+                )
+        return data
+
+    def _seen_data(self) -> dict[str, Any]:
+        return {"watches": {sid: sorted(keys) for sid, keys in self._seen.items()}}
+
+    def _remember_seen(self, seen: dict[str, set[str]]) -> None:
+        """Keep what is open now as the seen set; it survives restarts."""
+        if seen == self._seen:
+            return
+        self._seen = seen
+        self._seen_store.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Write the seen set now: a reload reads it back at once (a stop flushes anyway)."""
+        await super().async_shutdown()
+        if self.generation:
+            await self._seen_store.async_save(self._seen_data())
 
     async def _slots(self, location_id: int, minimum: int) -> tuple[Slot, ...]:
         zone = self._centres[location_id].time_zone

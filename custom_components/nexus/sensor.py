@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .card import days_until
-from .const import SCHEDULER_WEBSITE, SUBENTRY_WATCH
+from .const import SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry, NexusData, WatchData
 from .entity import NexusCardEntity, NexusServiceEntity, NexusWatchEntity, card_dates
 
@@ -59,12 +59,9 @@ SERVICE_SENSORS = (
 def _next_slot_attributes(watch: WatchData) -> dict[str, Any] | None:
     if not watch.matching:
         return None
-    slot = watch.matching[0]
+    about = watch.describe(watch.matching[0])
     return {
-        "end": slot.end.isoformat(),
-        "local_time": slot.start.isoformat(),
-        "time_zone": str(slot.start.tzinfo),
-        "scheduler_url": SCHEDULER_WEBSITE,
+        key: about[key] for key in ("end", "local_time", "time_zone", "places", "scheduler_url")
     }
 
 

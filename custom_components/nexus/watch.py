@@ -1,6 +1,6 @@
 """Which slots match a centre watch, and which matching slots are new: pure functions."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -77,15 +77,33 @@ def slot_matches(slot: Slot, wishes: Wishes) -> bool:
     return True
 
 
+def slot_key(slot: Slot) -> str:
+    """Identify an open slot by centre and start time, as events and the seen set do."""
+    return f"{slot.location_id}@{slot.start.isoformat()}"
+
+
+def open_slots(slots: Iterable[Slot], now: datetime) -> tuple[Slot, ...]:
+    """Return the future slots, one per start time, soonest first."""
+    now_utc = now.astimezone(UTC)
+    unique = {slot_key(s): s for s in slots if s.start.astimezone(UTC) > now_utc}
+    return tuple(sorted(unique.values(), key=lambda s: s.start.astimezone(UTC)))
+
+
 def matching_slots(slots: Iterable[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
-    """Return the future slots that fit the wishes, soonest first.
+    """Return the future slots that fit the wishes, one per start time, soonest first.
 
     The scheduler already left out times with fewer open places than the watch's minimum.
     """
-    now_utc = now.astimezone(UTC)
-    return tuple(
-        sorted(
-            (s for s in slots if s.start.astimezone(UTC) > now_utc and slot_matches(s, wishes)),
-            key=lambda s: s.start.astimezone(UTC),
-        )
-    )
+    return tuple(s for s in open_slots(slots, now) if slot_matches(s, wishes))
+
+
+def newly_open(matching: Iterable[Slot], seen: AbstractSet[str] | None) -> tuple[Slot, ...]:
+    """Return the matching slots not seen open last time.
+
+    `seen` is None the first time a watch is refreshed: what is open then is recorded, not
+    announced, so that a new watch does not flood the user with every slot already open. A
+    slot that was taken and opens again is new again, since `seen` only holds what was open.
+    """
+    if seen is None:
+        return ()
+    return tuple(s for s in matching if slot_key(s) not in seen)

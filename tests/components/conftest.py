@@ -1,5 +1,6 @@
 """Fixtures for tests that run the integration in Home Assistant against the stand-in."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +23,7 @@ from custom_components.nexus.const import (
     SUBENTRY_WATCH,
     WEEKDAYS,
 )
+from simulator import Scenario, load_scenario
 from tests.conftest import RunningSimulator
 
 NOW = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
@@ -36,6 +38,12 @@ def simulator_start(freezer: FrozenDateTimeFactory) -> datetime:
     """Freeze time, so that generated slots and every figure are the same on every run."""
     freezer.move_to(NOW)
     return NOW
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    """The demo's centres and slots, without its timeline: each test makes its own changes."""
+    return replace(load_scenario("demo"), timeline=[])
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,85 @@
+"""Calendar entities: the open matching slots of a watch, for calendar cards and triggers."""
+
+from datetime import UTC, datetime
+
+from homeassistant.components.calendar import (
+    CalendarEntity,
+    CalendarEntityDescription,
+    CalendarEvent,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import SUBENTRY_WATCH
+from .coordinator import NexusConfigEntry
+from .entity import NexusWatchEntity
+from .ttp import Location, Slot
+from .watch import slot_key
+
+PARALLEL_UPDATES = 0
+
+SLOTS_CALENDAR = CalendarEntityDescription(key="slots", translation_key="slots")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: NexusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a calendar to each centre watch."""
+    coordinator = entry.runtime_data
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_WATCH:
+            async_add_entities(
+                [NexusSlotCalendar(coordinator, subentry, SLOTS_CALENDAR)],
+                config_subentry_id=subentry.subentry_id,
+            )
+
+
+def _address(location: Location) -> str:
+    city_line = " ".join(p for p in (location.state, location.postal_code) if p)
+    parts = (
+        location.address,
+        location.address_additional,
+        location.city,
+        city_line,
+        location.country_code,
+    )
+    return ", ".join(p for p in parts if p)
+
+
+def _event(location: Location, slot: Slot) -> CalendarEvent:
+    return CalendarEvent(
+        start=slot.start,
+        end=slot.end,
+        summary=f"NEXUS · {location.name}",
+        location=_address(location),
+        uid=slot_key(slot),
+    )
+
+
+class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
+    """Open slots that fit the watch's wishes, as calendar events in the centre's time."""
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The soonest matching slot."""
+        # A centre that is not listed has no slots: matching is empty then.
+        watch = self.watch
+        if watch is None or watch.location is None or not watch.matching:
+            return None
+        return _event(watch.location, watch.matching[0])
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Return the matching slots overlapping the range, from the latest snapshot."""
+        watch = self.watch
+        if watch is None or watch.location is None:
+            return []
+        start, end = start_date.astimezone(UTC), end_date.astimezone(UTC)
+        return [
+            _event(watch.location, slot)
+            for slot in watch.matching
+            if slot.start.astimezone(UTC) < end and slot.end.astimezone(UTC) > start
+        ]
