@@ -1,0 +1,1 @@
+"""Provision a real Home Assistant for the demo and the browser tests, through its own APIs."""
