@@ -1,0 +1,146 @@
+"""A new user's path through the real UI, in English and in French."""
+
+import asyncio
+from datetime import UTC, date, datetime
+import re
+
+import aiohttp
+from playwright.async_api import Locator, Page, expect
+
+from demo.provision import HomeAssistantAPI
+
+from .conftest import SCREENSHOTS, Stack, screenshot
+
+FORT_ERIE = "Fort Erie, ON, CA · Buffalo-Ft. Erie Enrollment Center"
+WAIT = 30_000
+WEEKDAYS = {"weekdays": ["mon", "tue", "wed", "thu", "fri"], "minimum_places": 1}
+
+
+def device_card(page: Page, heading: str) -> Locator:
+    """A card of the device page ("Sensors", "Events", ...)."""
+    return page.locator("ha-card").filter(has_text=heading).first
+
+
+async def shows(card: Locator, pattern: str, within: float = WAIT / 1000) -> str:
+    """Wait until the card reads `pattern` as a user (or screen reader) reads it: name, value."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        text = " ".join((await card.aria_snapshot()).split())
+        if re.search(pattern, text):
+            return text
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{pattern!r} never shown; the card reads: {text}")
+        await asyncio.sleep(0.25)
+
+
+async def open_device(page: Page, stack: Stack, device: str) -> None:
+    """Open a device's page from the integration page (its row says how many entities)."""
+    await page.goto(f"{stack.ha}/config/integrations/integration/nexus")
+    await page.get_by_role("button", name=re.compile(rf"^{re.escape(device)} .*•")).click()
+
+
+async def test_new_user_path(stack: Stack, page: Page) -> None:
+    # Settings > Devices & services > Add integration > NEXUS.
+    await page.get_by_role("button", name="Add integration").click()
+    await page.get_by_placeholder("Search for a brand name").fill("NEXUS")
+    await page.get_by_role("button", name="NEXUS", exact=True).click()
+    dialog = page.locator("dialog-data-entry-flow")
+    await expect(dialog).to_contain_text("Watch the CBP Trusted Traveler Programs scheduler")
+    await dialog.get_by_role("button", name="Submit").click()
+    await page.get_by_role("button", name="Skip and finish").click()
+
+    # Add a centre watch, picking a Canadian centre from the list.
+    await page.goto(f"{stack.ha}/config/integrations/integration/nexus")
+    await page.get_by_role("button", name="Add centre watch").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    await expect(dialog).to_contain_text("Watch an enrolment centre")
+    await dialog.get_by_label("Enrolment centre").click()
+    await page.get_by_role("menuitem", name=FORT_ERIE).click()
+    await screenshot(page, "config-flow-centre-watch")
+    await dialog.get_by_role("button", name="Submit").click()
+    await expect(dialog).to_contain_text("Created configuration for Fort Erie, ON, CA")
+    await dialog.get_by_role("button", name="Finish").click()
+
+    # Add a membership card: a name and an expiry date from the date picker.
+    await page.get_by_role("button", name="Add membership card").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    await dialog.get_by_role("textbox", name="Name on the card").fill("Sam")
+    await dialog.get_by_role("textbox", name="Expiry date").click()
+    today = datetime.now(UTC).date()  # Home Assistant's zone after onboarding
+    for _ in range(2):
+        await page.get_by_role("button", name="Next", exact=True).last.click()
+    month = today.month + 2
+    expiry = date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 15)
+    await page.get_by_role("button", name=f"{expiry:%B} 15", exact=True).click()
+    await page.get_by_role("button", name="OK").click()
+    await dialog.get_by_role("button", name="Submit").click()
+    await expect(dialog).to_contain_text("Created configuration for Sam")
+    await dialog.get_by_role("button", name="Finish").click()
+    await screenshot(page, "integration-page")
+
+    # The new entities have real values.
+    await open_device(page, stack, "Fort Erie, ON, CA")
+    sensors = device_card(page, "Sensors")
+    await shows(sensors, r"Matching slots open\s+\d+ slots")
+    await shows(sensors, r"Next matching slot\s+In \d+ (days|weeks)")
+    await shows(sensors, r"Capacity taken in the next 3.*\d+(\.\d)?%")
+    events = device_card(page, "Events")
+    await shows(events, r"Slot opened\s+Unknown")
+    await screenshot(page, "device-centre-watch")
+
+    # The stand-in opens a slot two days out; one update later the page shows it.
+    await stack.control("/advance", seconds=3600)
+    await stack.call(
+        "POST",
+        "/api/services/homeassistant/update_entity",
+        json={"entity_id": "sensor.fort_erie_on_ca_next_matching_slot"},
+    )
+    await shows(sensors, r"Next matching slot\s+In [1-3] days?")
+    await shows(events, r"Slot opened\s+(now|\d+ seconds? ago|1 minute ago)")
+
+    await open_device(page, stack, "Sam")
+    card = device_card(page, "Sensors")
+    days = (expiry - today).days
+    await shows(card, rf"Days until expiry\s+{days}d")
+    await shows(card, r"Renewal window open\s+On")
+
+    if SCREENSHOTS is not None:
+        # The README's dashboard picture: the demo dashboard wants a Blaine watch too.
+        async with aiohttp.ClientSession() as session:
+            api = HomeAssistantAPI(session, stack.ha)
+            api.token = stack.token
+            entry_id = await api.nexus_entry()
+            await api.add_subentry(entry_id, "centre_watch", {"location_id": "5020"} | WEEKDAYS)
+        await page.goto(f"{stack.ha}/nexus-demo")
+        await page.get_by_text("Blaine, WA, US").first.wait_for()
+        await screenshot(page, "dashboard")
+
+
+async def test_french(stack: Stack, page: Page) -> None:
+    # The user's own language, set through their profile.
+    await page.get_by_text("Demo", exact=True).first.click()
+    await page.get_by_role("link", name="Localization").click()
+    await page.get_by_text("English", exact=True).first.click()
+    await page.get_by_text("Français", exact=True).first.click()
+    await expect(page.get_by_role("link", name="Paramètres")).to_be_visible()
+
+    await page.goto(f"{stack.ha}/config/integrations/integration/nexus")
+    await page.get_by_role("button", name="Ajouter une surveillance de centre").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    await expect(dialog).to_contain_text("Surveiller un centre d'inscription")
+    await expect(dialog).to_contain_text("Centre d'inscription")
+    await expect(dialog).to_contain_text("Personnes qui réservent ensemble")
+    await screenshot(page, "config-flow-french")
+    await dialog.get_by_role("button", name="Fermer").click()
+    await expect(page.get_by_role("button", name="Ajouter une carte de membre")).to_be_visible()
+
+    # Entity names are written by the server in its own language: switch it too, and reload.
+    result = await stack.websocket({"type": "config/core/update", "language": "fr"})
+    assert result["success"], result
+    entries = await stack.call("GET", "/api/config/config_entries/entry?domain=nexus")
+    await stack.call("POST", f"/api/config/config_entries/entry/{entries[0]['entry_id']}/reload")
+    await open_device(page, stack, "Fort Erie, ON, CA")
+    sensors = device_card(page, "Capteurs")
+    await shows(sensors, "Prochain créneau convenable")
+    await shows(sensors, "Créneaux convenables libres")
+    await shows(sensors, "Jours avant le premier créneau")
