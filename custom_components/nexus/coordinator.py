@@ -11,6 +11,7 @@ from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -42,6 +43,7 @@ from .ttp import (
     TTPConnectionError,
     TTPError,
     TTPRefusedError,
+    TTPResponseError,
     TTPServerError,
     TTPTimeoutError,
 )
@@ -59,6 +61,21 @@ class Backlog:
     days_to_soonest: float | None
     open_places_30d: int | None
     taken_percent_30d: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapacityView:
+    """A centre's capacity view as last fetched (hourly), indexed for the slot updates."""
+
+    fetched: datetime
+    rows: tuple[CapacitySlot, ...]
+    places: Mapping[datetime, int]  # open places by start time, in UTC
+
+    @classmethod
+    def of(cls, rows: tuple[CapacitySlot, ...], fetched: datetime) -> CapacityView:
+        """Index the rows once, rather than on every slot update."""
+        places = {row.start.astimezone(UTC): row.available for row in rows}
+        return cls(fetched=fetched, rows=rows, places=places)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,18 +170,44 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.told: dict[str, int] = {}
         self._centres: dict[int, Location] = {}
         self._centres_fetched: datetime | None = None
-        self._capacity: dict[int, tuple[datetime, tuple[CapacitySlot, ...]]] = {}
+        self._capacity: dict[int, CapacityView] = {}
         self._refusals = 0
         self._refused_since: datetime | None = None
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
 
     @override
     async def _async_setup(self) -> None:
-        """Load the Canadian centres seen in earlier runs."""
-        stored = await self._store.async_load() or {}
-        self._known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
-        seen = await self._seen_store.async_load() or {}
-        self._seen = {sid: set(keys) for sid, keys in seen.get("watches", {}).items()}
+        """Load the Canadian centres seen and the open slots told in earlier runs."""
+        stored = await self._load(self._store)
+        seen = await self._load(self._seen_store)
+        try:
+            self._known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
+        except AttributeError, TypeError, ValueError:
+            LOGGER.warning("Ignoring unreadable stored centre list; it is rebuilt")
+            self._known_canadian = {}
+        try:
+            self._seen = {
+                str(sid): {str(key) for key in keys}
+                for sid, keys in seen.get("watches", {}).items()
+                if isinstance(keys, list)
+            }
+        except AttributeError, TypeError:
+            LOGGER.warning("Ignoring unreadable stored seen slots; they are rebuilt")
+            self._seen = {}
+
+    @staticmethod
+    async def _load(store: Store[dict[str, Any]]) -> dict[str, Any]:
+        """Read a store; one that cannot be read is logged and rebuilt, never a failed setup.
+
+        Home Assistant already sets a corrupt JSON file aside; what is left is an unreadable
+        file or one of the wrong shape.
+        """
+        try:
+            data = await store.async_load()
+        except HomeAssistantError as err:
+            LOGGER.warning("Cannot read %s, starting it afresh: %s", store.key, err)
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def _watches(self) -> dict[str, tuple[int, Wishes]]:
         """Return each centre watch's centre id and wishes, by subentry id."""
@@ -190,7 +233,13 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
     async def _fetch(self, now: datetime) -> NexusData:
         if self._centres_fetched is None or now - self._centres_fetched >= LOCATIONS_INTERVAL:
             centres = await self.client.get_locations(operational_only=True)
-            self._centres = {c.id: c for c in centres if c.offers("NEXUS")}
+            nexus = {c.id: c for c in centres if c.offers("NEXUS")}
+            if not nexus:
+                # The scheduler has never listed no NEXUS centre at all (the US ones stayed
+                # open while the Canadian ones were closed): an empty list is a glitch, and
+                # taking it at its word would report every watched centre gone.
+                raise TTPResponseError("The scheduler listed no NEXUS centre")
+            self._centres = nexus
             self._centres_fetched = now
             self._remember_canadian()
 
@@ -204,7 +253,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         due_capacity = [
             cid
             for cid in sorted(listed)
-            if cid not in self._capacity or now - self._capacity[cid][0] >= CAPACITY_INTERVAL
+            if cid not in self._capacity or now - self._capacity[cid].fetched >= CAPACITY_INTERVAL
         ]
         slot_results, capacity_results = await asyncio.gather(
             asyncio.gather(*(self._slots(cid, minimum) for cid, minimum in slot_keys)),
@@ -212,18 +261,22 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
         slots = dict(zip(slot_keys, slot_results, strict=True))
         for cid, rows in zip(due_capacity, capacity_results, strict=True):
-            self._capacity[cid] = (now, rows)
+            self._capacity[cid] = CapacityView.of(rows, now)
         for cid in self._capacity.keys() - listed:
             del self._capacity[cid]
 
-        capacity = {
-            (cid, row.start.astimezone(UTC)): row.available
-            for cid, (_when, rows) in self._capacity.items()
-            for row in rows
-        }
         centre_slots: dict[int, tuple[Slot, ...]] = {}
         for cid, _minimum in slot_keys:  # sorted: the smallest minimum of a centre comes first
             centre_slots.setdefault(cid, open_slots(slots[cid, _minimum], now))
+        backlogs = {
+            cid: _backlog(
+                centre_slots[cid][0] if centre_slots.get(cid) else None,
+                self._capacity[cid].rows if cid in self._capacity else (),
+                now,
+            )
+            for cid in listed
+        }
+        no_backlog = Backlog(days_to_soonest=None, open_places_30d=None, taken_percent_30d=None)
 
         watch_data: dict[str, WatchData] = {}
         seen: dict[str, set[str]] = {}
@@ -232,6 +285,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             matching = matching_slots(found, wishes, now)
             entries = Counter(slot_key(s) for s in found)
             seen[sid] = {slot_key(s) for s in matching}
+            if not found and sid in self._seen:
+                # No slot at all (or the centre not listed) tells nothing about which slots
+                # were taken: keep what was seen, so that a glitch does not make every slot
+                # that comes back look new. A slot that reopens is still told if it was not
+                # open when the centre last showed slots.
+                seen[sid] = self._seen[sid]
             watch_data[sid] = WatchData(
                 location_id=cid,
                 location=self._centres.get(cid),
@@ -241,16 +300,14 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
                     slot_key(s): max(
                         entries[slot_key(s)],
                         wishes.minimum_places,
-                        capacity.get((cid, s.start.astimezone(UTC)), 0),
+                        self._capacity[cid].places.get(s.start.astimezone(UTC), 0)
+                        if cid in self._capacity
+                        else 0,
                     )
                     for s in matching
                 },
                 opened=newly_open(matching, self._seen.get(sid)),
-                backlog=_backlog(
-                    centre_slots[cid][0] if centre_slots.get(cid) else None,
-                    self._capacity.get(cid, (now, ()))[1],
-                    now,
-                ),
+                backlog=backlogs.get(cid, no_backlog),
             )
         self._remember_seen(seen)
         self._update_repairs(watch_data)
