@@ -8,7 +8,15 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN, ENV_SCHEDULER_URL
+from .const import (
+    CONF_LOCATION_ID,
+    CONF_MIN_PLACES,
+    CONF_WEEKDAYS,
+    DOMAIN,
+    ENV_SCHEDULER_URL,
+    SUBENTRY_WATCH,
+    WEEKDAYS,
+)
 from .coordinator import NexusConfigEntry, NexusCoordinator
 from .services import async_setup_services
 from .ttp import DEFAULT_BASE_URL, TTPClient
@@ -39,6 +47,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> boo
     # entities exist: reload.
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:
+    """Bring entries written by earlier versions up to date.
+
+    1.1 -> 1.2: centre watches store their weekdays and minimum places explicitly (1.1 left
+    them out when they were the defaults) and the centre id as a number.
+    """
+    # Home Assistant itself refuses entries of a newer major version (a downgrade).
+    if entry.minor_version < 2:
+        for subentry in entry.subentries.values():
+            if subentry.subentry_type != SUBENTRY_WATCH:
+                continue
+            data = dict(subentry.data)
+            data[CONF_LOCATION_ID] = int(data[CONF_LOCATION_ID])
+            data.setdefault(CONF_WEEKDAYS, list(WEEKDAYS))
+            data[CONF_MIN_PLACES] = int(data.get(CONF_MIN_PLACES, 1))
+            hass.config_entries.async_update_subentry(entry, subentry, data=data)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
 
 

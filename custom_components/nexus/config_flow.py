@@ -61,7 +61,7 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up the connection to the Trusted Traveler Programs scheduler."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

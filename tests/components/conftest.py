@@ -1,11 +1,13 @@
 """Fixtures for tests that run the integration in Home Assistant against the stand-in."""
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant import block_async_io
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
@@ -31,6 +33,17 @@ BLAINE = 5020
 FORT_ERIE = 5022
 TORONTO = 5027
 OTTAWA_AIRPORT = 5025
+
+
+@pytest.fixture(autouse=True)
+def detect_blocking_io(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Run Home Assistant's own detector of blocking I/O in the event loop; it must stay quiet."""
+    block_async_io.enable()
+    yield
+    for call in block_async_io._BLOCKED_CALLS.calls:
+        setattr(call.object, call.function, call.original_func)
+    block_async_io._BLOCKED_CALLS.calls.clear()
+    assert "Detected blocking call" not in caplog.text
 
 
 @pytest.fixture
@@ -100,6 +113,8 @@ def config_entry(subentries: list[ConfigSubentryData]) -> MockConfigEntry:
         domain=DOMAIN,
         title="NEXUS",
         data={},
+        version=1,
+        minor_version=2,
         entry_id="nexus_entry",
         subentries_data=subentries,
     )
