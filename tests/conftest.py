@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 import json
 from pathlib import Path
+import sys
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -61,3 +62,16 @@ async def simulator(
     root = str(server.make_url("")).rstrip("/")
     yield RunningSimulator(state, f"{root}{API_PREFIX}", root)
     await server.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault campaign's table when it ran."""
+    campaign = sys.modules.get("tests.components.test_faults")
+    rows = getattr(campaign, "CAMPAIGN", None)
+    if not rows:
+        return
+    width = max(len(fault) for fault, _outcome, _passed in rows)
+    terminalreporter.section("fault campaign")
+    terminalreporter.write_line(f"{'fault':<{width}}  {'outcome':<32}  result")
+    for fault, outcome, passed in rows:
+        terminalreporter.write_line(f"{fault:<{width}}  {outcome:<32}  {passed}")

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, strategies as st
 import pytest
 
+from custom_components.nexus.config_flow import _watch_errors
 from custom_components.nexus.ttp import Slot
 from custom_components.nexus.watch import Wishes, matching_slots, slot_matches
 
@@ -122,3 +123,34 @@ def test_time_window_property(minutes: int) -> None:
     window = Wishes(time_from=time(8), time_until=time(16))
     start = datetime(2027, 3, 3, 8, tzinfo=PACIFIC)
     assert slot_matches(slot(start, minutes), window) is (minutes <= 480)
+
+
+@given(
+    earliest=st.none() | st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 1, 1)),
+    latest=st.none() | st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 1, 1)),
+    weekdays=st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])),
+    start=st.none() | st.times(),
+    end=st.none() | st.times(),
+)
+def test_watch_form_errors_are_exactly_the_impossible_wishes(
+    earliest: date | None,
+    latest: date | None,
+    weekdays: list[str],
+    start: time | None,
+    end: time | None,
+) -> None:
+    user_input = {
+        "location_id": "5020",
+        "earliest_date": earliest.isoformat() if earliest else None,
+        "latest_date": latest.isoformat() if latest else None,
+        "weekdays": weekdays,
+        "time_from": start.isoformat() if start else None,
+        "time_until": end.isoformat() if end else None,
+    }
+    errors = _watch_errors({k: v for k, v in user_input.items() if v is not None})
+    assert ("latest_date" in errors) is bool(earliest and latest and latest < earliest)
+    assert ("weekdays" in errors) is (not weekdays)
+    assert ("time_until" in errors) is bool(start and end and end <= start)
+    if not errors:
+        # What the form accepts, the matcher can read.
+        Wishes.from_data({k: v for k, v in user_input.items() if v is not None})
