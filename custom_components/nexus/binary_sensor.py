@@ -10,9 +10,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .card import renewal_opens, renewal_window_open
-from .const import SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry, NexusData, WatchData
-from .entity import NexusCardEntity, NexusServiceEntity, NexusWatchEntity, card_dates
+from .entity import (
+    NexusCardEntity,
+    NexusServiceEntity,
+    NexusWatchEntity,
+    add_subentry_entities,
+    card_dates,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -78,17 +83,14 @@ async def async_setup_entry(
     """Add the service's binary sensors, and those of each watch and card."""
     coordinator = entry.runtime_data
     async_add_entities(NexusServiceBinarySensor(coordinator, d) for d in SERVICE_BINARY_SENSORS)
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_WATCH:
-            async_add_entities(
-                (NexusWatchBinarySensor(coordinator, subentry, d) for d in WATCH_BINARY_SENSORS),
-                config_subentry_id=subentry.subentry_id,
-            )
-        else:
-            async_add_entities(
-                (NexusCardBinarySensor(subentry, d) for d in CARD_BINARY_SENSORS),
-                config_subentry_id=subentry.subentry_id,
-            )
+    add_subentry_entities(
+        entry,
+        async_add_entities,
+        watch=lambda sub: [
+            NexusWatchBinarySensor(coordinator, sub, d) for d in WATCH_BINARY_SENSORS
+        ],
+        card=lambda sub: [NexusCardBinarySensor(sub, d) for d in CARD_BINARY_SENSORS],
+    )
 
 
 class NexusServiceBinarySensor(NexusServiceEntity, BinarySensorEntity):

@@ -10,9 +10,8 @@ from homeassistant.components.calendar import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry
-from .entity import NexusWatchEntity
+from .entity import NexusWatchEntity, add_subentry_entities
 from .ttp import Location, Slot
 from .watch import slot_key
 
@@ -28,12 +27,11 @@ async def async_setup_entry(
 ) -> None:
     """Add a calendar to each centre watch."""
     coordinator = entry.runtime_data
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_WATCH:
-            async_add_entities(
-                [NexusSlotCalendar(coordinator, subentry, SLOTS_CALENDAR)],
-                config_subentry_id=subentry.subentry_id,
-            )
+    add_subentry_entities(
+        entry,
+        async_add_entities,
+        watch=lambda sub: [NexusSlotCalendar(coordinator, sub, SLOTS_CALENDAR)],
+    )
 
 
 def _address(location: Location) -> str:

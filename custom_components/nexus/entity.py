@@ -1,17 +1,32 @@
 """Base entities and devices: one service device, one device per centre watch and per card."""
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE
+from .const import CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE, SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry, NexusCoordinator, WatchData
+
+
+def add_subentry_entities(
+    entry: NexusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    watch: Callable[[ConfigSubentry], Iterable[Entity]],
+    card: Callable[[ConfigSubentry], Iterable[Entity]] | None = None,
+) -> None:
+    """Add each centre watch's and each card's entities, attached to their subentry."""
+    for subentry in entry.subentries.values():
+        make = watch if subentry.subentry_type == SUBENTRY_WATCH else card
+        if make is not None:
+            async_add_entities(make(subentry), config_subentry_id=subentry.subentry_id)
 
 
 def service_device(entry: NexusConfigEntry) -> DeviceInfo:

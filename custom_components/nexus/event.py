@@ -4,9 +4,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import SLOT_OPENED, SUBENTRY_WATCH
+from .const import SLOT_OPENED
 from .coordinator import NexusConfigEntry
-from .entity import NexusWatchEntity
+from .entity import NexusWatchEntity, add_subentry_entities
 
 PARALLEL_UPDATES = 0
 
@@ -22,12 +22,11 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity to each centre watch."""
     coordinator = entry.runtime_data
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_WATCH:
-            async_add_entities(
-                [NexusSlotOpenedEvent(coordinator, subentry, SLOT_OPENED_EVENT)],
-                config_subentry_id=subentry.subentry_id,
-            )
+    add_subentry_entities(
+        entry,
+        async_add_entities,
+        watch=lambda sub: [NexusSlotOpenedEvent(coordinator, sub, SLOT_OPENED_EVENT)],
+    )
 
 
 class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):

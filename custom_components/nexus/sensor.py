@@ -17,9 +17,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .card import days_until
-from .const import SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry, NexusData, WatchData
-from .entity import NexusCardEntity, NexusServiceEntity, NexusWatchEntity, card_dates
+from .entity import (
+    NexusCardEntity,
+    NexusServiceEntity,
+    NexusWatchEntity,
+    add_subentry_entities,
+    card_dates,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -129,17 +134,12 @@ async def async_setup_entry(
     """Add the service's sensors, and those of each watch and card (the other subentry kind)."""
     coordinator = entry.runtime_data
     async_add_entities(NexusServiceSensor(coordinator, d) for d in SERVICE_SENSORS)
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type == SUBENTRY_WATCH:
-            async_add_entities(
-                (NexusWatchSensor(coordinator, subentry, d) for d in WATCH_SENSORS),
-                config_subentry_id=subentry.subentry_id,
-            )
-        else:
-            async_add_entities(
-                (NexusCardSensor(subentry, d) for d in CARD_SENSORS),
-                config_subentry_id=subentry.subentry_id,
-            )
+    add_subentry_entities(
+        entry,
+        async_add_entities,
+        watch=lambda sub: [NexusWatchSensor(coordinator, sub, d) for d in WATCH_SENSORS],
+        card=lambda sub: [NexusCardSensor(sub, d) for d in CARD_SENSORS],
+    )
 
 
 class NexusServiceSensor(NexusServiceEntity, SensorEntity):
