@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -11,7 +11,7 @@ from homeassistant import block_async_io
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.nexus.const import (
     CONF_EXPIRY,
@@ -29,6 +29,8 @@ from simulator import Scenario, load_scenario
 from tests.conftest import RunningSimulator
 
 NOW = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+# A polling cycle is three minutes plus up to 15 s of jitter.
+CYCLE = timedelta(minutes=3, seconds=16)
 BLAINE = 5020
 FORT_ERIE = 5022
 TORONTO = 5027
@@ -127,3 +129,35 @@ async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Mo
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta, *, hangs: bool = False
+) -> None:
+    """Move frozen time on and let Home Assistant run what fell due."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    if hangs:
+        _let_timeouts_expire(hass, freezer)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _let_timeouts_expire(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, left: int = 40
+) -> None:
+    """Move frozen time on a second per loop turn, so that the client's timeout can fire.
+
+    With time frozen, asyncio's own timers never come due; waiting for a hung request would
+    wait for ever. This runs while the test waits for Home Assistant to settle.
+    """
+    if left:
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        hass.loop.call_soon(_let_timeouts_expire, hass, freezer, left - 1)
+
+
+def closed_time(simulator: RunningSimulator, skip: int = 0, location_id: int = BLAINE) -> datetime:
+    """A future time at the centre with no open place (naive wall clock), to open in a test."""
+    now = simulator.state.local_now(location_id)
+    rows = simulator.state.schedules[location_id]
+    return [m for m, row in sorted(rows.items()) if row.available == 0 and m > now][skip]

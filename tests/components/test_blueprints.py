@@ -13,14 +13,13 @@ from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     async_mock_service,
 )
 
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE
-from .test_event import CYCLE, EVENT_ENTITY, closed_time
+from .conftest import BLAINE, CYCLE, advance, closed_time
+from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
 
@@ -46,12 +45,6 @@ async def automation(hass: HomeAssistant, path: str, inputs: dict[str, Any]) -> 
         {"automation": {"use_blueprint": {"path": f"nexus/{path}", "input": inputs}}},
     )
     await hass.async_block_till_done()
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture

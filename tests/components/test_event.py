@@ -12,15 +12,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.nexus.const import DOMAIN, EVENT_SLOT_OPENED
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, watch
+from .conftest import BLAINE, CYCLE, advance, closed_time, watch
 
-CYCLE = timedelta(minutes=3, seconds=16)
 EVENT_ENTITY = "event.blaine_wa_us_slot_opened"
 SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
 
@@ -28,12 +26,6 @@ SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
 @pytest.fixture
 def subentries() -> list[Any]:
     return [watch("Blaine, WA, US", BLAINE, "watch_blaine")]
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 class Told:
@@ -58,14 +50,6 @@ class Told:
     def starts(self) -> list[str]:
         assert [e["start"] for e in self.entity] == [e.data["start"] for e in self.bus]
         return [e["start"] for e in self.entity]
-
-
-def closed_time(simulator: RunningSimulator, location_id: int = BLAINE, skip: int = 0) -> datetime:
-    """A future time at the centre with no open place (naive wall clock)."""
-    now = simulator.state.local_now(location_id)
-    rows = simulator.state.schedules[location_id]
-    closed = [m for m, row in sorted(rows.items()) if row.available == 0 and m > now]
-    return closed[skip]
 
 
 def aware(simulator: RunningSimulator, moment: datetime, location_id: int = BLAINE) -> str:

@@ -19,16 +19,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 from yarl import URL
 
 from custom_components.nexus.const import EVENT_SLOT_OPENED
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, FORT_ERIE, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, advance, closed_time, watch
 
-CYCLE = timedelta(minutes=3, seconds=16)
 NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
 MATCHING = "sensor.blaine_wa_us_matching_slots_open"
 
@@ -129,36 +127,6 @@ FAULTS = [
         recovers_within=timedelta(hours=6, minutes=10),
     ),
 ]
-
-
-async def advance(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta, *, hangs: bool = False
-) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    if hangs:
-        _let_timeouts_expire(hass, freezer)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def _let_timeouts_expire(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, left: int = 40
-) -> None:
-    """Move frozen time on a second per loop turn, so that the client's timeout can fire.
-
-    With time frozen, asyncio's own timers never come due; waiting for a hung request would
-    wait for ever. This runs while the test waits for Home Assistant to settle.
-    """
-    if left:
-        freezer.tick(timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        hass.loop.call_soon(_let_timeouts_expire, hass, freezer, left - 1)
-
-
-def closed_time(simulator: RunningSimulator, skip: int) -> datetime:
-    now = simulator.state.local_now(BLAINE)
-    rows = simulator.state.schedules[BLAINE]
-    return [m for m, row in sorted(rows.items()) if row.available == 0 and m > now][skip]
 
 
 def expected_next_slot(simulator: RunningSimulator) -> str:

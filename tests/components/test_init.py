@@ -18,18 +18,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.nexus.const import DOMAIN
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, FORT_ERIE, OTTAWA_AIRPORT, card, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, OTTAWA_AIRPORT, advance, card, watch
 
-# A polling cycle is three minutes plus up to 15 s of jitter.
-CYCLE = timedelta(minutes=3, seconds=16)
 NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
 CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
-
-
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def counts(simulator: RunningSimulator) -> dict[str, int]:

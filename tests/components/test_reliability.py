@@ -1,7 +1,6 @@
 """Restarts, storage, privacy, what is contacted, and memory across many outages."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 import gc
 import json
 import logging
@@ -30,9 +29,8 @@ from custom_components.nexus.const import DOMAIN, EVENT_SLOT_OPENED
 from tests.conftest import RunningSimulator
 
 from . import test_faults
-from .conftest import BLAINE, card, watch
+from .conftest import BLAINE, CYCLE, advance, card, closed_time, watch
 
-CYCLE = timedelta(minutes=3, seconds=16)
 SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
 CENTRES_KEY = f"{DOMAIN}.nexus_entry.centres"
 # What a user typed about themselves: it must never reach a log or the diagnostics.
@@ -48,12 +46,6 @@ def subentries() -> list[Any]:
     ]
 
 
-async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def test_stop_in_the_middle_of_a_refresh(
     hass: HomeAssistant,
     simulator: RunningSimulator,
@@ -61,7 +53,7 @@ async def test_stop_in_the_middle_of_a_refresh(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     told = async_capture_events(hass, EVENT_SLOT_OPENED)
-    opened = test_faults.closed_time(simulator, 0)
+    opened = closed_time(simulator, 0)
     simulator.state.set_time(BLAINE, opened, 1)
     # The refresh that would see the slot hangs; Home Assistant stops meanwhile.
     simulator.state.set_fault("slots", "hang", {"seconds": 3600})
@@ -87,7 +79,7 @@ async def test_stop_while_the_seen_set_is_being_written(
     hass_storage: dict[str, Any],
 ) -> None:
     told = async_capture_events(hass, EVENT_SLOT_OPENED)
-    opened = test_faults.closed_time(simulator, 0)
+    opened = closed_time(simulator, 0)
     simulator.state.set_time(BLAINE, opened, 1)
     await advance(hass, freezer, CYCLE)
     assert len(told) == 1
@@ -187,7 +179,7 @@ async def test_privacy_and_only_the_scheduler_is_contacted(
     simulator.state.set_fault("slots", "status", {"status": 500})
     await advance(hass, freezer, CYCLE)
     simulator.state.clear_faults()
-    simulator.state.set_time(BLAINE, test_faults.closed_time(simulator, 0), 1)
+    simulator.state.set_time(BLAINE, closed_time(simulator, 0), 1)
     await advance(hass, freezer, CYCLE)
     scheduler_calls = list(contacted)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
