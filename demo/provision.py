@@ -99,6 +99,10 @@ class HomeAssistantAPI:
                 "/api/onboarding/integration",
                 json={"client_id": self.client_id, "redirect_uri": self.client_id},
             )
+            # Where a NEXUS user lives, as the onboarding map would have set it.
+            await self.websocket(
+                {"type": "config/core/update", "country": "CA", "time_zone": "America/Toronto"}
+            )
             return True
         flow = await self.request(
             "POST",
