@@ -42,4 +42,6 @@ CAPACITY_WINDOW: Final = timedelta(days=30)
 MAX_BACKOFF: Final = timedelta(hours=1)
 REFUSED_ISSUE_AFTER: Final = timedelta(hours=1)
 MAX_CONCURRENT_REQUESTS: Final = 4
-SLOT_LIMIT: Final = 500
+# The soonest slots asked for per centre: openings are scarce, but a watch for a date months
+# away must still see it behind hundreds of sooner ones.
+SLOT_LIMIT: Final = 5000
