@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .scenario import CentreSlots
 from .state import ENDPOINTS, Fault, SimulatorState
 
 API_PREFIX = "/schedulerapi"
@@ -194,9 +195,10 @@ def _endpoint(name: str, view: Callable[[web.Request], Awaitable[Any]]) -> Handl
         state.apply_timeline()
         data = await view(request)
         fault = state.take_fault(name)
-        if fault is None:
-            return web.json_response(data)
-        return await _faulty(request, fault, data)
+        response = web.json_response(data) if fault is None else await _faulty(request, fault, data)
+        if isinstance(response, web.Response) and isinstance(response.body, bytes):
+            state.bytes_sent[name] += len(response.body)
+        return response
 
     return handle
 
@@ -210,6 +212,7 @@ async def control_state(request: web.Request) -> web.Response:
             "now": state.now().isoformat(),
             "elapsed": state.elapsed(),
             "counts": {name: state.counts[name] for name in ENDPOINTS},
+            "bytes": {name: state.bytes_sent[name] for name in ENDPOINTS},
             "faults": {name: {"kind": f.kind, **f.params} for name, f in state.faults.items()},
             "unlisted": sorted(state.unlisted),
         }
@@ -219,6 +222,7 @@ async def control_state(request: web.Request) -> web.Response:
 async def control_reset_counts(request: web.Request) -> web.Response:
     """DELETE /_control/counts: start counting requests again from zero."""
     _state(request).counts.clear()
+    _state(request).bytes_sent.clear()
     return web.json_response({"ok": True})
 
 
@@ -264,6 +268,17 @@ async def control_listing(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def control_regenerate(request: web.Request) -> web.Response:
+    """POST /_control/regenerate {"open_slots": n, "locations": [ids]}: new schedules."""
+    body = await request.json()
+    spec = CentreSlots(
+        open_slots=int(body["open_slots"]),
+        days=(int(body.get("days", [1, 365])[0]), int(body.get("days", [1, 365])[1])),
+    )
+    _state(request).regenerate([int(i) for i in body["locations"]], spec)
+    return web.json_response({"ok": True})
+
+
 async def control_advance(request: web.Request) -> web.Response:
     """POST /_control/advance {"seconds": n}: move the clock on; due timeline events apply."""
     body = await request.json()
@@ -290,4 +305,5 @@ def create_app(state: SimulatorState) -> web.Application:
     app.router.add_post("/_control/slots", control_set_slot)
     app.router.add_post("/_control/listing", control_listing)
     app.router.add_post("/_control/advance", control_advance)
+    app.router.add_post("/_control/regenerate", control_regenerate)
     return app

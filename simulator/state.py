@@ -62,11 +62,17 @@ class SimulatorState:
         self.durations: dict[int, int] = {}
         self.faults: dict[str, Fault] = {}
         self.counts: Counter[str] = Counter()
+        self.bytes_sent: Counter[str] = Counter()
         self._applied = 0  # timeline events applied so far, over all repetitions
-        rng = random.Random(scenario.seed)
-        for location_id, spec in scenario.centres.items():
-            if location_id in self.locations:
-                self._generate(location_id, spec, rng)
+        self.regenerate(list(scenario.centres), None)
+
+    def regenerate(self, location_ids: list[int], spec: CentreSlots | None) -> None:
+        """Generate the schedules of these centres anew (from the scenario when spec is None)."""
+        rng = random.Random(self.scenario.seed)
+        for location_id in location_ids:
+            chosen = spec or self.scenario.centres.get(location_id)
+            if location_id in self.locations and chosen is not None:
+                self._generate(location_id, chosen, rng)
 
     # -- the clock ----------------------------------------------------------------------
 

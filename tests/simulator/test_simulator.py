@@ -282,3 +282,18 @@ def test_scenario_file_by_path(tmp_path: Any) -> None:
     scenario = load_scenario(path)
     state = SimulatorState(scenario)
     assert len(state.open_times(1)) == 2
+
+
+async def test_counts_bytes_and_regenerates(
+    client: TTPClient, simulator: RunningSimulator, session: aiohttp.ClientSession
+) -> None:
+    fort_erie = await centre(client, FORT_ERIE)
+    assert len(await client.get_soonest_slots(FORT_ERIE, fort_erie.time_zone)) == 6
+
+    await control(session, simulator, "POST", "/regenerate", open_slots=40, locations=[FORT_ERIE])
+    slots = await client.get_soonest_slots(FORT_ERIE, fort_erie.time_zone, limit=5000)
+
+    assert len(slots) == 40
+    state = await control(session, simulator, "GET", "")
+    assert state["bytes"]["slots"] > 40 * 100
+    assert state["bytes"]["locations"] > 50_000  # the 26 NEXUS centres of the capture
