@@ -1,0 +1,1 @@
+"""The benchmark: this integration against the REST-sensor way (python -m bench)."""
