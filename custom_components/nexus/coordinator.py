@@ -1,13 +1,12 @@
 """One coordinator per config entry: fetches the scheduler and returns one immutable snapshot."""
 
 import asyncio
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import random
 from types import MappingProxyType
-from typing import Any, override
+from typing import Any, Self, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -47,7 +46,15 @@ from .ttp import (
     TTPServerError,
     TTPTimeoutError,
 )
-from .watch import Wishes, matching_slots, newly_open, open_slots, slot_key
+from .watch import (
+    Wishes,
+    index_open_slots,
+    newly_open,
+    open_slots,
+    slot_key,
+    slot_matches,
+    time_key,
+)
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
 
@@ -69,12 +76,12 @@ class CapacityView:
 
     fetched: datetime
     rows: tuple[CapacitySlot, ...]
-    places: Mapping[datetime, int]  # open places by start time, in UTC
+    places: Mapping[str, int]  # open places by time key (see watch.time_key)
 
     @classmethod
-    def of(cls, rows: tuple[CapacitySlot, ...], fetched: datetime) -> CapacityView:
+    def of(cls, location_id: int, rows: tuple[CapacitySlot, ...], fetched: datetime) -> Self:
         """Index the rows once, rather than on every slot update."""
-        places = {row.start.astimezone(UTC): row.available for row in rows}
+        places = {time_key(location_id, row.start): row.available for row in rows}
         return cls(fetched=fetched, rows=rows, places=places)
 
 
@@ -261,7 +268,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
         slots = dict(zip(slot_keys, slot_results, strict=True))
         for cid, rows in zip(due_capacity, capacity_results, strict=True):
-            self._capacity[cid] = CapacityView.of(rows, now)
+            self._capacity[cid] = CapacityView.of(cid, rows, now)
         for cid in self._capacity.keys() - listed:
             del self._capacity[cid]
 
@@ -282,29 +289,26 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         seen: dict[str, set[str]] = {}
         for sid, (cid, wishes) in watches.items():
             found = slots.get((cid, wishes.minimum_places), ())
-            matching = matching_slots(found, wishes, now)
-            entries = Counter(slot_key(s) for s in found)
-            seen[sid] = {slot_key(s) for s in matching}
+            index = index_open_slots(found, now)
+            matching = {
+                key: slot for key, (slot, _n) in index.items() if slot_matches(slot, wishes)
+            }
+            seen[sid] = set(matching)
             if not found and sid in self._seen:
                 # No slot at all (or the centre not listed) tells nothing about which slots
                 # were taken: keep what was seen, so that a glitch does not make every slot
                 # that comes back look new. A slot that reopens is still told if it was not
                 # open when the centre last showed slots.
                 seen[sid] = self._seen[sid]
+            capacity = self._capacity[cid].places if cid in self._capacity else {}
             watch_data[sid] = WatchData(
                 location_id=cid,
                 location=self._centres.get(cid),
                 wishes=wishes,
-                matching=matching,
+                matching=tuple(matching.values()),
                 places={
-                    slot_key(s): max(
-                        entries[slot_key(s)],
-                        wishes.minimum_places,
-                        self._capacity[cid].places.get(s.start.astimezone(UTC), 0)
-                        if cid in self._capacity
-                        else 0,
-                    )
-                    for s in matching
+                    key: max(index[key][1], wishes.minimum_places, capacity.get(key, 0))
+                    for key in matching
                 },
                 opened=newly_open(matching, self._seen.get(sid)),
                 backlog=backlogs.get(cid, no_backlog),

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from .const import (
@@ -77,16 +77,40 @@ def slot_matches(slot: Slot, wishes: Wishes) -> bool:
     return True
 
 
+def time_key(location_id: int, start: datetime) -> str:
+    """Identify a time at a centre, as events, the seen set and the capacity view do."""
+    return f"{location_id}@{start.isoformat()}"
+
+
 def slot_key(slot: Slot) -> str:
-    """Identify an open slot by centre and start time, as events and the seen set do."""
-    return f"{slot.location_id}@{slot.start.isoformat()}"
+    """Identify an open slot by centre and start time."""
+    return time_key(slot.location_id, slot.start)
+
+
+def index_open_slots(slots: Iterable[Slot], now: datetime) -> dict[str, tuple[Slot, int]]:
+    """Map each future start time's key to its slot and how often it was listed, soonest first.
+
+    Each slot's key is computed once here: this runs for every slot of every update.
+    """
+    # Compared in each slot's own zone: datetimes sharing a tzinfo compare by wall clock,
+    # without an offset lookup per slot.
+    cutoffs: dict[tzinfo | None, datetime] = {}
+    index: dict[str, tuple[Slot, int]] = {}
+    for slot in slots:
+        zone = slot.start.tzinfo
+        cutoff = cutoffs.get(zone)
+        if cutoff is None:
+            cutoff = cutoffs[zone] = now.astimezone(zone)
+        if slot.start > cutoff:
+            key = slot_key(slot)
+            first, listed = index.get(key, (slot, 0))
+            index[key] = (first, listed + 1)
+    return dict(sorted(index.items(), key=lambda item: item[1][0].start))
 
 
 def open_slots(slots: Iterable[Slot], now: datetime) -> tuple[Slot, ...]:
     """Return the future slots, one per start time, soonest first."""
-    now_utc = now.astimezone(UTC)
-    unique = {slot_key(s): s for s in slots if s.start.astimezone(UTC) > now_utc}
-    return tuple(sorted(unique.values(), key=lambda s: s.start.astimezone(UTC)))
+    return tuple(slot for slot, _listed in index_open_slots(slots, now).values())
 
 
 def matching_slots(slots: Iterable[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
@@ -97,8 +121,8 @@ def matching_slots(slots: Iterable[Slot], wishes: Wishes, now: datetime) -> tupl
     return tuple(s for s in open_slots(slots, now) if slot_matches(s, wishes))
 
 
-def newly_open(matching: Iterable[Slot], seen: AbstractSet[str] | None) -> tuple[Slot, ...]:
-    """Return the matching slots not seen open last time.
+def newly_open(matching: Mapping[str, Slot], seen: AbstractSet[str] | None) -> tuple[Slot, ...]:
+    """Return the matching slots (by key) not seen open last time.
 
     `seen` is None the first time a watch is refreshed: what is open then is recorded, not
     announced, so that a new watch does not flood the user with every slot already open. A
@@ -106,4 +130,4 @@ def newly_open(matching: Iterable[Slot], seen: AbstractSet[str] | None) -> tuple
     """
     if seen is None:
         return ()
-    return tuple(s for s in matching if slot_key(s) not in seen)
+    return tuple(slot for key, slot in matching.items() if key not in seen)

@@ -62,6 +62,15 @@ def test_slot_ending_across_the_fold_keeps_its_duration() -> None:
     assert parsed.end.astimezone(UTC) - parsed.start.astimezone(UTC) == timedelta(minutes=10)
 
 
+def test_slot_with_offsets_across_the_fold() -> None:
+    # 01:50 EDT to 01:05 EST: the wall clock goes back, the instant goes forward 15 minutes.
+    parsed = Slot.from_json(
+        slot(startTimestamp="2026-11-01T01:50-04:00", endTimestamp="2026-11-01T01:05-05:00"),
+        NEW_YORK,
+    )
+    assert parsed.end.astimezone(UTC) - parsed.start.astimezone(UTC) == timedelta(minutes=15)
+
+
 def test_summer_and_winter_offsets() -> None:
     summer = Slot.from_json(slot(startTimestamp="2026-07-01T09:00"), NEW_YORK)
     winter = Slot.from_json(slot(startTimestamp="2026-12-01T09:00"), NEW_YORK)

@@ -63,6 +63,9 @@ def parse_local_time(value: str, zone: tzinfo, field: str) -> datetime:
     """
     try:
         parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None and 1 < parsed.year < 9999:
+            # The common case, kept cheap: it runs for every slot of every update.
+            return parsed.replace(tzinfo=zone)
         local = parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
         local.astimezone(UTC)  # every time must have a place on the timeline
     except ValueError, OverflowError:
@@ -92,8 +95,11 @@ def _after(start: datetime, minutes: int, field: str) -> datetime:
 
 
 def _end(start: datetime, end: datetime, duration: int) -> datetime:
-    # Across a DST fold the wall-clock end can read earlier than the start; the duration is
-    # the truth then.
+    # Read in one zone with fold=0, a later wall clock is a later instant: the cheap common
+    # case. Across a DST fold the wall-clock end can read earlier than the start; the offsets
+    # decide then, and where the end is really earlier, the duration is the truth.
+    if end.tzinfo is start.tzinfo and end > start:
+        return end
     if end.astimezone(UTC) <= start.astimezone(UTC):
         return _after(start, duration, "duration")
     return end
