@@ -68,8 +68,16 @@ def run_worker(way: str, sim: str, centres: list[int], sizes: list[int], cycles:
         ",".join(map(str, sizes)),
     ]
     done = subprocess.run(  # noqa: S603
-        command, cwd=ROOT, capture_output=True, text=True, check=True, env=os.environ.copy()
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=900,
+        check=False,
     )
+    if done.returncode:
+        raise RuntimeError(f"bench worker ({way}, K={len(centres)}) failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

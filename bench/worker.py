@@ -201,7 +201,14 @@ def main() -> None:
     way, sim, port, cycles = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     centres = [int(c) for c in sys.argv[5].split(",")]
     sizes = [int(s) for s in sys.argv[6].split(",")]
-    print(json.dumps(asyncio.run(work(way, centres, sizes, cycles, sim, port))))
+    try:
+        figures = asyncio.run(work(way, centres, sizes, cycles, sim, port))
+    except Exception as err:  # noqa: BLE001 (reported to the runner, which fails)
+        print(f"bench worker failed: {err!r}", file=sys.stderr, flush=True)
+        # Home Assistant's own threads would keep a failed process alive.
+        os._exit(1)
+    print(json.dumps(figures), flush=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":
