@@ -50,7 +50,6 @@ from .watch import (
     Wishes,
     index_open_slots,
     newly_open,
-    open_slots,
     slot_key,
     slot_matches,
     time_key,
@@ -273,8 +272,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             del self._capacity[cid]
 
         centre_slots: dict[int, tuple[Slot, ...]] = {}
+        # Each fetched list is indexed once, however many watches share it.
+        indexes = {key: index_open_slots(found, now) for key, found in slots.items()}
         for cid, _minimum in slot_keys:  # sorted: the smallest minimum of a centre comes first
-            centre_slots.setdefault(cid, open_slots(slots[cid, _minimum], now))
+            centre_slots.setdefault(
+                cid, tuple(slot for slot, _n in indexes[cid, _minimum].values())
+            )
         backlogs = {
             cid: _backlog(
                 centre_slots[cid][0] if centre_slots.get(cid) else None,
@@ -289,7 +292,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         seen: dict[str, set[str]] = {}
         for sid, (cid, wishes) in watches.items():
             found = slots.get((cid, wishes.minimum_places), ())
-            index = index_open_slots(found, now)
+            index = indexes.get((cid, wishes.minimum_places), {})
             matching = {
                 key: slot for key, (slot, _n) in index.items() if slot_matches(slot, wishes)
             }
