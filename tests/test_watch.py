@@ -8,7 +8,12 @@ import pytest
 
 from custom_components.nexus.config_flow import _watch_errors
 from custom_components.nexus.ttp import Slot
-from custom_components.nexus.watch import Wishes, matching_slots, slot_matches
+from custom_components.nexus.watch import (
+    Wishes,
+    index_open_slots,
+    matching_slots,
+    slot_matches,
+)
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 HALIFAX = ZoneInfo("America/Halifax")
@@ -74,6 +79,15 @@ def test_matching_slots_future_and_sorted_across_zones() -> None:
         slot(datetime(2027, 1, 8, 7, 0, tzinfo=PACIFIC)),  # past
     ]
     assert matching_slots(slots, Wishes(), now) == (slots[1], slots[0])
+
+
+def test_a_time_listed_once_per_open_place_is_one_slot() -> None:
+    """The scheduler may list a time once per open place: one slot, and how often it was."""
+    now = datetime(2027, 1, 8, 16, 0, tzinfo=UTC)
+    nine, ten = (datetime(2027, 1, 11, hour, 0, tzinfo=PACIFIC) for hour in (9, 10))
+    first, repeated = index_open_slots([slot(nine), slot(nine), slot(ten), slot(nine)], now)
+    assert list(first.values()) == [slot(nine), slot(ten)]
+    assert repeated == {slot(nine).key: 3}
 
 
 def test_wishes_from_subentry_data() -> None:

@@ -13,7 +13,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import NexusConfigEntry
 from .entity import NexusWatchEntity, add_subentry_entities
 from .ttp import Location, Slot
-from .watch import slot_key
 
 PARALLEL_UPDATES = 0
 
@@ -52,12 +51,14 @@ def _event(location: Location, slot: Slot) -> CalendarEvent:
         end=slot.end,
         summary=f"NEXUS · {location.name}",
         location=_address(location),
-        uid=slot_key(slot),
+        uid=slot.key,
     )
 
 
 class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
     """Open slots that fit the watch's wishes, as calendar events in the centre's time."""
+
+    _soonest: tuple[Location, Slot, CalendarEvent] | None = None
 
     @property
     def event(self) -> CalendarEvent | None:
@@ -66,7 +67,11 @@ class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
         watch = self.watch
         if watch is None or watch.location is None or not watch.matching:
             return None
-        return _event(watch.location, watch.matching[0])
+        location, slot = watch.location, watch.matching[0]
+        # Read several times per state written, and the same slot over many updates.
+        if self._soonest is None or self._soonest[:2] != (location, slot):
+            self._soonest = (location, slot, _event(location, slot))
+        return self._soonest[2]
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime

@@ -1,9 +1,11 @@
 """One coordinator per config entry: fetches the scheduler and returns one immutable snapshot."""
 
 import asyncio
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 import random
 from types import MappingProxyType
 from typing import Any, Self, override
@@ -45,15 +47,9 @@ from .ttp import (
     TTPResponseError,
     TTPServerError,
     TTPTimeoutError,
-)
-from .watch import (
-    Wishes,
-    index_open_slots,
-    newly_open,
-    slot_key,
-    slot_matches,
     time_key,
 )
+from .watch import Wishes, index_open_slots, newly_open, slot_matches
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
 
@@ -71,17 +67,42 @@ class Backlog:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CapacityView:
-    """A centre's capacity view as last fetched (hourly), indexed for the slot updates."""
+    """A centre's capacity view as last fetched (hourly), indexed for the slot updates.
+
+    The rows are kept as their starts (UTC, in order) and running totals, so that the 30 days
+    ahead, which move on at every update, are summed with two binary searches.
+    """
 
     fetched: datetime
-    rows: tuple[CapacitySlot, ...]
-    places: Mapping[str, int]  # open places by time key (see watch.time_key)
+    places: Mapping[str, int]  # open places by time key (see ttp.time_key)
+    starts: tuple[datetime, ...]
+    # Open, taken and all places of the rows before each index (one more than the rows).
+    totals: tuple[tuple[int, int, int], ...]
 
     @classmethod
     def of(cls, location_id: int, rows: tuple[CapacitySlot, ...], fetched: datetime) -> Self:
         """Index the rows once, rather than on every slot update."""
-        places = {time_key(location_id, row.start): row.available for row in rows}
-        return cls(fetched=fetched, rows=rows, places=places)
+        # In UTC: in a DST fold, two rows can show the same wall clock.
+        ordered = sorted(((row.start.astimezone(UTC), row) for row in rows), key=lambda r: r[0])
+        totals = accumulate(
+            ((row.available, row.taken, row.total) for _start, row in ordered),
+            lambda acc, row: (acc[0] + row[0], acc[1] + row[1], acc[2] + row[2]),
+            initial=(0, 0, 0),
+        )
+        return cls(
+            fetched=fetched,
+            places={time_key(location_id, row.start): row.available for row in rows},
+            starts=tuple(start for start, _row in ordered),
+            totals=tuple(totals),
+        )
+
+    def window(self, start: datetime, end: datetime) -> tuple[int, int, int] | None:
+        """Open, taken and all places of the times from `start` to before `end`."""
+        if not self.starts:
+            return None
+        first, last = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        before, upto = self.totals[first], self.totals[last]
+        return (upto[0] - before[0], upto[1] - before[1], upto[2] - before[2])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,14 +113,19 @@ class WatchData:
     location: Location | None  # None while the scheduler does not list the centre
     wishes: Wishes
     matching: tuple[Slot, ...]  # soonest first, one per start time
-    places: Mapping[str, int]  # open places at each matching slot's time (at least), by key
+    repeated: Mapping[str, int]  # times the scheduler listed more than once: how often, by key
+    capacity: Mapping[str, int]  # open places by key, from the hourly capacity view
     opened: tuple[Slot, ...]  # matching slots that opened since the last update
     backlog: Backlog
 
+    def places(self, slot: Slot) -> int:
+        """Open places at a slot's time, at least: looked up only for the slots told about."""
+        listed = self.repeated.get(slot.key, 1)
+        return max(listed, self.wishes.minimum_places, self.capacity.get(slot.key, 0))
+
     def describe(self, slot: Slot) -> dict[str, Any]:
         """Say what events, the bus and the action tell about one of this watch's slots."""
-        places = self.places.get(slot_key(slot), self.wishes.minimum_places)
-        return describe_slot(slot, self.location, places)
+        return describe_slot(slot, self.location, self.places(slot))
 
 
 def describe_slot(slot: Slot, location: Location | None, places: int) -> dict[str, Any]:
@@ -115,6 +141,50 @@ def describe_slot(slot: Slot, location: Location | None, places: int) -> dict[st
         "places": places,
         "scheduler_url": SCHEDULER_WEBSITE,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """One fetched slot list, indexed (see `watch.index_open_slots`), kept while it holds.
+
+    Most polls get the same answer as the last: the client hands on the same tuple then, and
+    nothing is indexed or matched again until it changes or its soonest slot starts.
+    """
+
+    found: tuple[Slot, ...]
+    first: dict[str, Slot]  # each future time's slot, soonest first, by key
+    repeated: dict[str, int]
+    open: tuple[Slot, ...]  # the values of `first`
+
+    @classmethod
+    def of(cls, found: tuple[Slot, ...], now: datetime) -> _Index:
+        """Index a fetched list."""
+        first, repeated = index_open_slots(found, now)
+        return cls(found, first, repeated, tuple(first.values()))
+
+    def holds(self, found: tuple[Slot, ...], now: datetime) -> bool:
+        """Tell whether this is still the index of `found` at `now`."""
+        return found is self.found and (not self.open or self.open[0].start > now)
+
+
+_NO_SLOTS = _Index((), {}, {}, ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """The slots of an index that fit a watch's wishes, kept while both are the same."""
+
+    index: _Index
+    wishes: Wishes
+    matching: dict[str, Slot]  # soonest first, by key
+    slots: tuple[Slot, ...]
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, index: _Index, wishes: Wishes) -> _Match:
+        """Match an index's slots against the wishes."""
+        matching = {key: slot for key, slot in index.first.items() if slot_matches(slot, wishes)}
+        return cls(index, wishes, matching, tuple(matching.values()), frozenset(matching))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,7 +240,9 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
         # Matching slots open at the last update, per watch; a watch missing here has not
         # been refreshed yet.
-        self._seen: dict[str, set[str]] = {}
+        self._seen: dict[str, AbstractSet[str]] = {}
+        self._indexes: dict[tuple[int, int], _Index] = {}  # by centre and minimum places
+        self._matches: dict[str, _Match] = {}  # by watch
         self.generation = 0
         # The last generation whose openings each watch's event entity has told.
         self.told: dict[str, int] = {}
@@ -272,56 +344,75 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             del self._capacity[cid]
 
         centre_slots: dict[int, tuple[Slot, ...]] = {}
-        # Each fetched list is indexed once, however many watches share it.
-        indexes = {key: index_open_slots(found, now) for key, found in slots.items()}
+        # Each fetched list is indexed once, however many watches share it, and not again
+        # while it does not change.
+        indexes: dict[tuple[int, int], _Index] = {}
+        for key, found in slots.items():
+            last_index = self._indexes.get(key)
+            holds = last_index is not None and last_index.holds(found, now)
+            indexes[key] = last_index if last_index and holds else _Index.of(found, now)
+        self._indexes = indexes
         for cid, _minimum in slot_keys:  # sorted: the smallest minimum of a centre comes first
-            centre_slots.setdefault(
-                cid, tuple(slot for slot, _n in indexes[cid, _minimum].values())
-            )
+            centre_slots.setdefault(cid, indexes[cid, _minimum].open)
         backlogs = {
             cid: _backlog(
                 centre_slots[cid][0] if centre_slots.get(cid) else None,
-                self._capacity[cid].rows if cid in self._capacity else (),
+                self._capacity[cid].window(now, now + CAPACITY_WINDOW)
+                if cid in self._capacity
+                else None,
                 now,
             )
             for cid in listed
         }
         no_backlog = Backlog(days_to_soonest=None, open_places_30d=None, taken_percent_30d=None)
 
+        before: NexusData | None = self.data
         watch_data: dict[str, WatchData] = {}
-        seen: dict[str, set[str]] = {}
+        seen: dict[str, AbstractSet[str]] = {}
+        matches: dict[str, _Match] = {}
         for sid, (cid, wishes) in watches.items():
             found = slots.get((cid, wishes.minimum_places), ())
-            index = indexes.get((cid, wishes.minimum_places), {})
-            matching = {
-                key: slot for key, (slot, _n) in index.items() if slot_matches(slot, wishes)
-            }
-            seen[sid] = set(matching)
+            index = indexes.get((cid, wishes.minimum_places), _NO_SLOTS)
+            match = self._matches.get(sid)
+            if match is None or match.index is not index or match.wishes != wishes:
+                match = _Match.of(index, wishes)
+            matches[sid] = match
+            seen[sid] = match.keys
             if not found and sid in self._seen:
                 # No slot at all (or the centre not listed) tells nothing about which slots
                 # were taken: keep what was seen, so that a glitch does not make every slot
                 # that comes back look new. A slot that reopens is still told if it was not
                 # open when the centre last showed slots.
                 seen[sid] = self._seen[sid]
-            capacity = self._capacity[cid].places if cid in self._capacity else {}
-            watch_data[sid] = WatchData(
+            watch = WatchData(
                 location_id=cid,
                 location=self._centres.get(cid),
                 wishes=wishes,
-                matching=tuple(matching.values()),
-                places={
-                    key: max(index[key][1], wishes.minimum_places, capacity.get(key, 0))
-                    for key in matching
-                },
-                opened=newly_open(matching, self._seen.get(sid)),
+                matching=match.slots,
+                repeated=index.repeated,
+                capacity=self._capacity[cid].places if cid in self._capacity else {},
+                opened=()
+                if self._seen.get(sid) is match.keys
+                else newly_open(match.matching, self._seen.get(sid)),
                 backlog=backlogs.get(cid, no_backlog),
             )
+            # Hand on the last snapshot's object when nothing changed: entities see that by
+            # identity and skip writing their state.
+            last = before.watches.get(sid) if before else None
+            watch_data[sid] = (
+                last if last is not None and not watch.opened and last == watch else watch
+            )
+        self._matches = matches
         self._remember_seen(seen)
         self._update_repairs(watch_data)
         self.generation += 1
         data = NexusData(
-            centres=MappingProxyType(dict(self._centres)),
-            known_canadian=MappingProxyType(dict(self._known_canadian)),
+            centres=before.centres
+            if before and before.centres == self._centres
+            else MappingProxyType(dict(self._centres)),
+            known_canadian=before.known_canadian
+            if before and before.known_canadian == self._known_canadian
+            else MappingProxyType(dict(self._known_canadian)),
             watches=MappingProxyType(watch_data),
             centre_slots=MappingProxyType(centre_slots),
             updated=now,
@@ -337,7 +428,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
     def _seen_data(self) -> dict[str, Any]:
         return {"watches": {sid: sorted(keys) for sid, keys in self._seen.items()}}
 
-    def _remember_seen(self, seen: dict[str, set[str]]) -> None:
+    def _remember_seen(self, seen: dict[str, AbstractSet[str]]) -> None:
         """Keep what is open now as the seen set; it survives restarts."""
         if seen == self._seen:
             return
@@ -440,14 +531,13 @@ def _update_failed(err: TTPError) -> UpdateFailed:
     )
 
 
-def _backlog(soonest: Slot | None, rows: tuple[CapacitySlot, ...], now: datetime) -> Backlog:
-    end = now + CAPACITY_WINDOW
-    window = [r for r in rows if now <= r.start.astimezone(UTC) < end]
-    total = sum(r.total for r in window)
+def _backlog(soonest: Slot | None, window: tuple[int, int, int] | None, now: datetime) -> Backlog:
+    """Say how far the soonest slot is, and what the next 30 days hold (open, taken, all)."""
+    open_places, taken, total = window or (None, 0, 0)
     return Backlog(
         days_to_soonest=None
         if soonest is None
         else round((soonest.start.astimezone(UTC) - now).total_seconds() / 86400, 1),
-        open_places_30d=sum(r.available for r in window) if rows else None,
-        taken_percent_30d=round(100 * sum(r.taken for r in window) / total, 1) if total else None,
+        open_places_30d=open_places,
+        taken_percent_30d=round(100 * taken / total, 1) if total else None,
     )

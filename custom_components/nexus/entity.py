@@ -52,10 +52,38 @@ def subentry_device(subentry: ConfigSubentry, model: str) -> DeviceInfo:
     )
 
 
-class NexusServiceEntity(CoordinatorEntity[NexusCoordinator]):
-    """An entity of the service device, reading the coordinator's snapshot."""
+class NexusCoordinatorEntity(CoordinatorEntity[NexusCoordinator]):
+    """An entity computed from parts of the coordinator's snapshot.
+
+    Most updates change nothing an entity shows, and the coordinator hands on the same objects
+    then: the state is written only when one of them, or the availability, is another.
+    """
 
     _attr_has_entity_name = True
+    _written: tuple[object, ...] = ()
+
+    def _inputs(self) -> tuple[object, ...]:
+        """Return what the state is computed from."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the state first written when the entity is added was computed from."""
+        await super().async_added_to_hass()
+        self._written = (self.available, *self._inputs())
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        inputs = (self.available, *self._inputs())
+        if len(inputs) == len(self._written) and all(
+            now is before for now, before in zip(inputs, self._written, strict=True)
+        ):
+            return
+        self._written = inputs
+        super()._handle_coordinator_update()
+
+
+class NexusServiceEntity(NexusCoordinatorEntity):
+    """An entity of the service device, reading the coordinator's snapshot."""
 
     def __init__(self, coordinator: NexusCoordinator, description: EntityDescription) -> None:
         """Describe the entity and attach it to the service device."""
@@ -65,11 +93,13 @@ class NexusServiceEntity(CoordinatorEntity[NexusCoordinator]):
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = service_device(entry)
 
+    def _inputs(self) -> tuple[object, ...]:
+        data = self.coordinator.data
+        return (data.centres, data.known_canadian)
 
-class NexusWatchEntity(CoordinatorEntity[NexusCoordinator]):
+
+class NexusWatchEntity(NexusCoordinatorEntity):
     """An entity of a centre watch's device."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self,
@@ -83,6 +113,9 @@ class NexusWatchEntity(CoordinatorEntity[NexusCoordinator]):
         self.subentry_id = subentry.subentry_id
         self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
         self._attr_device_info = subentry_device(subentry, "Centre watch")
+
+    def _inputs(self) -> tuple[object, ...]:
+        return (self.watch,)
 
     @property
     def watch(self) -> WatchData | None:

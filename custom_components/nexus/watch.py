@@ -1,6 +1,6 @@
 """Which slots match a centre watch, and which matching slots are new: pure functions."""
 
-from collections.abc import Iterable, Mapping, Set as AbstractSet
+from collections.abc import Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -77,43 +77,47 @@ def slot_matches(slot: Slot, wishes: Wishes) -> bool:
     return True
 
 
-def time_key(location_id: int, start: datetime) -> str:
-    """Identify a time at a centre, as events, the seen set and the capacity view do."""
-    return f"{location_id}@{start.isoformat()}"
+def index_open_slots(
+    slots: Sequence[Slot], now: datetime
+) -> tuple[dict[str, Slot], dict[str, int]]:
+    """Index the future slots by key, soonest first, and say which times were listed twice.
 
-
-def slot_key(slot: Slot) -> str:
-    """Identify an open slot by centre and start time."""
-    return time_key(slot.location_id, slot.start)
-
-
-def index_open_slots(slots: Iterable[Slot], now: datetime) -> dict[str, tuple[Slot, int]]:
-    """Map each future start time's key to its slot and how often it was listed, soonest first.
-
-    Each slot's key is computed once here: this runs for every slot of every update.
+    Returns each future time's first slot, and how often each time listed more than once was
+    listed (the scheduler may list a time once per open place). This runs for every slot of
+    every update: keys were computed when the slots were parsed, and nothing is made per slot.
     """
     # Compared in each slot's own zone: datetimes sharing a tzinfo compare by wall clock,
     # without an offset lookup per slot.
     cutoffs: dict[tzinfo | None, datetime] = {}
-    index: dict[str, tuple[Slot, int]] = {}
+    first: dict[str, Slot] = {}
+    repeated: dict[str, int] = {}
+    latest: datetime | None = None
+    in_order = True  # the scheduler sends the soonest first; sort only when it did not
     for slot in slots:
         zone = slot.start.tzinfo
         cutoff = cutoffs.get(zone)
         if cutoff is None:
             cutoff = cutoffs[zone] = now.astimezone(zone)
         if slot.start > cutoff:
-            key = slot_key(slot)
-            first, listed = index.get(key, (slot, 0))
-            index[key] = (first, listed + 1)
-    return dict(sorted(index.items(), key=lambda item: item[1][0].start))
+            key = slot.key
+            if key in first:
+                repeated[key] = repeated.get(key, 1) + 1
+            else:
+                first[key] = slot
+                if latest is not None and slot.start < latest:
+                    in_order = False
+                latest = slot.start
+    if not in_order:
+        first = {s.key: s for s in sorted(first.values(), key=lambda s: s.start)}
+    return first, repeated
 
 
-def open_slots(slots: Iterable[Slot], now: datetime) -> tuple[Slot, ...]:
+def open_slots(slots: Sequence[Slot], now: datetime) -> tuple[Slot, ...]:
     """Return the future slots, one per start time, soonest first."""
-    return tuple(slot for slot, _listed in index_open_slots(slots, now).values())
+    return tuple(index_open_slots(slots, now)[0].values())
 
 
-def matching_slots(slots: Iterable[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
+def matching_slots(slots: Sequence[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
     """Return the future slots that fit the wishes, one per start time, soonest first.
 
     The scheduler already left out times with fewer open places than the watch's minimum.

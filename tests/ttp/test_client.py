@@ -97,6 +97,26 @@ async def test_soonest_slots_in_the_centres_time_zone(
     }
 
 
+async def test_same_answer_again_is_not_parsed_again(
+    client: TTPClient, scheduler: CannedScheduler
+) -> None:
+    """Most polls get the answer of the last one: the same slots come back, nothing is redone."""
+    sample = load_json("slots_soonest_sample.json")
+    scheduler.reply("slots", [sample])
+    first = await client.get_soonest_slots(5001, CHICAGO)
+    assert await client.get_soonest_slots(5001, CHICAGO) is first
+    # Another centre's or another family size's answer is another list.
+    assert await client.get_soonest_slots(5001, CHICAGO, minimum=2) is not first
+
+    scheduler.reply("slots", [sample | {"endTimestamp": "2023-11-28T08:45"}])
+    (changed,) = await client.get_soonest_slots(5001, CHICAGO)
+    assert changed.end == datetime(2023, 11, 28, 8, 45, tzinfo=CHICAGO)
+    # A broken answer after a good one is an error, not the last good list.
+    scheduler.reply("slots", raw=b"[{")
+    with pytest.raises(TTPResponseError):
+        await client.get_soonest_slots(5001, CHICAGO)
+
+
 async def test_soonest_slots_before_a_date(client: TTPClient, scheduler: CannedScheduler) -> None:
     scheduler.reply("slots", [])
 

@@ -1,13 +1,19 @@
 """Parsing at the edge: time zones, DST, optional and drifted fields."""
 
 from datetime import UTC, datetime, timedelta
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from custom_components.nexus.ttp import CapacitySlot, Location, Slot, TTPParseError
-from custom_components.nexus.ttp.models import parse_capacity, parse_locations, parse_slots
+from custom_components.nexus.ttp.models import (
+    SlotParser,
+    parse_capacity,
+    parse_locations,
+    parse_slots,
+)
 from tests.conftest import LOCATIONS_FIXTURE, load_json
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -205,3 +211,31 @@ def test_list_of_non_objects() -> None:
 def test_timestamp_off_the_timeline(stamp: str) -> None:
     with pytest.raises(TTPParseError, match="startTimestamp"):
         Slot.from_json(slot(startTimestamp=stamp), NEW_YORK)
+
+
+def test_parser_parses_each_unchanged_slot_once() -> None:
+    """A slot equal to one of the previous answer is the same object; a changed one is new."""
+    parser = SlotParser(NEW_YORK)
+    first = [slot(), slot(startTimestamp="2023-11-28T08:40", endTimestamp="2023-11-28T08:50")]
+    kept, later = parser.parse(first)
+    # Decoded afresh, as the next poll is: equal, not identical.
+    again = parser.parse(json.loads(json.dumps(first)))
+    assert again[0] is kept
+    assert again[1] is later
+
+    moved = parser.parse([first[0] | {"endTimestamp": "2023-11-28T08:45"}])
+    assert moved[0] is not kept
+    assert moved[0].end == datetime(2023, 11, 28, 8, 45, tzinfo=NEW_YORK)
+    assert moved[0].key == kept.key == "5001@2023-11-28T08:25:00-05:00"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"duration": "10"}, "duration"), ({"startTimestamp": None}, "startTimestamp")],
+)
+def test_parser_checks_a_changed_slot(changes: dict[str, Any], field: str) -> None:
+    """A slot that was valid and comes back malformed is a parse error, not the old slot."""
+    parser = SlotParser(NEW_YORK)
+    parser.parse([slot()])
+    with pytest.raises(TTPParseError, match=field):
+        parser.parse([slot(**changes)])

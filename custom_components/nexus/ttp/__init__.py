@@ -16,7 +16,7 @@ from .exceptions import (
     TTPServerError,
     TTPTimeoutError,
 )
-from .models import CapacitySlot, Location, Slot
+from .models import CapacitySlot, Location, Slot, time_key
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -35,4 +35,5 @@ __all__ = [
     "TTPResponseTooLargeError",
     "TTPServerError",
     "TTPTimeoutError",
+    "time_key",
 ]

@@ -24,9 +24,9 @@ from .models import (
     CapacitySlot,
     Location,
     Slot,
+    SlotParser,
     parse_capacity,
     parse_locations,
-    parse_slots,
     wall_clock,
 )
 
@@ -58,6 +58,8 @@ class TTPClient:
         self._timeout = request_timeout
         self._max_bytes = max_response_bytes
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        # The last answer per centre and minimum, so that the next one parses only what changed.
+        self._slot_parsers: dict[tuple[int, int], SlotParser] = {}
 
     @property
     def base_url(self) -> str:
@@ -102,8 +104,15 @@ class TTPClient:
         }
         if before is not None:
             params |= {"filterTimestampBy": "before", "timestamp": before.isoformat()}
-        data = await self._get_json("slots", params)
-        return parse_slots(data, time_zone)
+        body = await self._get_body("slots", params)
+        query = (location_id, minimum)
+        parser = self._slot_parsers.get(query)
+        if parser is None or parser.zone != time_zone:
+            parser = self._slot_parsers[query] = SlotParser(time_zone)
+        if body == parser.body:
+            # The same answer as last time, byte for byte (most polls): nothing to decode.
+            return parser.slots
+        return parser.parse(_decode(body), body)
 
     async def get_capacity(
         self, location_id: int, time_zone: tzinfo, start: datetime, end: datetime
@@ -132,6 +141,9 @@ class TTPClient:
         return parse_locations(data)
 
     async def _get_json(self, path: str, params: dict[str, str]) -> object:
+        return _decode(await self._get_body(path, params))
+
+    async def _get_body(self, path: str, params: dict[str, str]) -> bytes:
         url = self._base_url / path
         try:
             async with (
@@ -144,10 +156,7 @@ class TTPClient:
             raise TTPTimeoutError(f"No answer from the scheduler in {self._timeout:g} s") from err
         except aiohttp.ClientError as err:
             raise TTPConnectionError(f"Cannot reach the scheduler: {err}") from err
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as err:
-            raise TTPResponseError(f"The scheduler's answer is not JSON: {err}") from err
+        return body
 
     async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
         if response.content_length is not None and response.content_length > self._max_bytes:
@@ -163,6 +172,13 @@ class TTPClient:
                 raise TTPResponseTooLargeError(f"The answer is over {self._max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _decode(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise TTPResponseError(f"The scheduler's answer is not JSON: {err}") from err
 
 
 def _raise_for_status(status: int, headers: CIMultiDictProxy[str]) -> None:

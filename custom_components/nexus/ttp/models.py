@@ -4,7 +4,7 @@ The scheduler sends wall-clock times with no offset; they are the centre's local
 read in the centre's `tzData` zone. Every datetime here is aware, in that zone.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Self, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -164,6 +164,11 @@ class Location:
         return service_name in self.services
 
 
+def time_key(location_id: int, start: datetime) -> str:
+    """Identify a time at a centre: "5020@2026-12-01T08:00:00-08:00"."""
+    return f"{location_id}@{start.isoformat()}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Slot:
     """An open interview slot, from `/slots`."""
@@ -174,6 +179,12 @@ class Slot:
     active: bool
     duration: int
     remote: bool
+    # Computed once: the seen sets, events and the capacity view look slots up by it.
+    key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Compute the slot's key (see `time_key`)."""
+        object.__setattr__(self, "key", time_key(self.location_id, self.start))
 
     @classmethod
     def from_json(cls, data: object, zone: tzinfo) -> Self:
@@ -233,9 +244,52 @@ def parse_locations(data: object) -> tuple[Location, ...]:
     return tuple(Location.from_json(item) for item in _as_list(data, "locations"))
 
 
+class SlotParser:
+    """Parses the successive `/slots` answers of one centre, each unchanged slot only once.
+
+    A centre's list of soonest slots changes little from one poll to the next, and may hold
+    thousands of slots: an element equal to one of the previous answer is not parsed again
+    (equal as Python compares decoded JSON). Holds the previous answer's elements only, in
+    plain dicts: no object is made per unchanged slot, so a long list costs the garbage
+    collector of a large Home Assistant nothing.
+    """
+
+    __slots__ = ("_items", "_slots", "body", "slots", "zone")
+
+    def __init__(self, zone: tzinfo) -> None:
+        """Read times in `zone`, the centre's."""
+        self.zone = zone
+        self._items: dict[str, object] = {}
+        self._slots: dict[str, Slot] = {}
+        self.body: bytes | None = None  # the last answer parsed, as received, when given
+        self.slots: tuple[Slot, ...] = ()  # and its slots
+
+    def parse(self, data: object, body: bytes | None = None) -> tuple[Slot, ...]:
+        """Parse one answer of `/slots` (decoded from `body`, if given)."""
+        known_items, known_slots = self._items, self._slots
+        items: dict[str, object] = {}
+        slots: dict[str, Slot] = {}
+        parsed: list[Slot] = []
+        for item in _as_list(data, "slots"):
+            try:
+                start: str = item["startTimestamp"]  # type: ignore[index]
+                slot = known_slots[start] if known_items[start] == item else None
+            except KeyError, TypeError:  # new, not an object, no start, or not a string
+                slot = None
+            if slot is None:
+                slot = Slot.from_json(item, self.zone)  # raises on anything malformed
+                start = cast(JSONObject, item)["startTimestamp"]
+            items[start] = item
+            slots[start] = slot
+            parsed.append(slot)
+        self._items, self._slots = items, slots
+        self.body, self.slots = body, tuple(parsed)
+        return self.slots
+
+
 def parse_slots(data: object, zone: tzinfo) -> tuple[Slot, ...]:
-    """Parse the answer of `/slots`."""
-    return tuple(Slot.from_json(item, zone) for item in _as_list(data, "slots"))
+    """Parse one answer of `/slots`."""
+    return SlotParser(zone).parse(data)
 
 
 def parse_capacity(data: object, zone: tzinfo) -> tuple[CapacitySlot, ...]:
