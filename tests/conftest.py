@@ -25,6 +25,9 @@ def load_json(name: str) -> Any:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load custom_components/nexus in every test that runs Home Assistant."""
+    if "recorder_mock" in request.fixturenames:
+        # The recorder's database must be prepared before Home Assistant starts.
+        request.getfixturevalue("recorder_db_url")
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
 

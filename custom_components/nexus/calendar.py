@@ -58,6 +58,10 @@ def _event(location: Location, slot: Slot) -> CalendarEvent:
 class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
     """Open slots that fit the watch's wishes, as calendar events in the centre's time."""
 
+    # The soonest slot is in the next-slot sensor's history already; recording it again here,
+    # with the centre's name and address, would add a row of attributes at every change.
+    _unrecorded_attributes = frozenset({"message", "location", "start_time", "end_time"})
+
     _soonest: tuple[Location, Slot, CalendarEvent] | None = None
 
     @property

@@ -32,7 +32,11 @@ async def async_setup_entry(
 class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):
     """Fires once per newly open matching slot; the coordinator decides what is new."""
 
-    _unrecorded_attributes = frozenset({"scheduler_url", "time_zone", "end"})
+    # The history keeps what opened (start, centre id, places); the rest follows from those
+    # or never changes, and would make each recorded opening twice as large.
+    _unrecorded_attributes = frozenset(
+        {"centre", "centre_location", "end", "local_time", "scheduler_url", "time_zone"}
+    )
 
     async def async_added_to_hass(self) -> None:
         """Tell the openings found by the refresh that ran before this entity existed."""

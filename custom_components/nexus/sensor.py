@@ -157,7 +157,8 @@ class NexusWatchSensor(NexusWatchEntity, SensorEntity):
     """A sensor of a centre watch."""
 
     entity_description: NexusWatchSensorDescription
-    _unrecorded_attributes = frozenset({"scheduler_url", "time_zone"})
+    # The state is the slot's start: what follows from it is not stored again in the history.
+    _unrecorded_attributes = frozenset({"end", "local_time", "scheduler_url", "time_zone"})
 
     @property
     def native_value(self) -> StateType | datetime:
