@@ -1,23 +1,37 @@
-"""One benchmarked Home Assistant, in its own process: python -m bench.worker WAY K S... .
+"""One benchmarked Home Assistant, in its own process: python -m bench.worker WAY SIM ... .
 
 Home Assistant runs in this process, so each update cycle is driven directly through the
 coordinators (no debounce) and the event loop's own CPU time is read with time.thread_time.
-Prints one JSON object with the figures.
+WAY "latency" instead lets the integration poll on its own schedule, scaled down, and times
+openings until the event entity fires. Prints one JSON object with the figures.
 """
 
 import asyncio
+from contextlib import closing
+import cProfile
+from datetime import date, timedelta
+import importlib
+from itertools import pairwise
 import json
 import os
 from pathlib import Path
+import random
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from types import MappingProxyType
 from typing import Any
 
 import aiohttp
 from homeassistant import bootstrap
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
@@ -71,31 +85,65 @@ async def _churn(sim: str, centre: int, cycle: int) -> None:
     )
 
 
-def _db_bytes(config_dir: Path) -> int:
-    return sum(p.stat().st_size for p in config_dir.glob("home-assistant_v2.db*"))
+def _row_bytes(database: Path) -> int:
+    """Bytes of the rows and index entries the recorder keeps for states and events.
+
+    SQLite's own count (dbstat payload), so that a few cycles' growth is seen exactly rather
+    than in whole pages. Statistics tables are left out: they grow with wall-clock time (every
+    5 minutes), not with update cycles.
+    """
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        (total,) = db.execute(
+            "SELECT coalesce(sum(payload), 0) FROM dbstat WHERE name NOT LIKE '%statistics%'"
+        ).fetchone()
+    return int(total)
+
+
+async def _settled_bytes(hass: HomeAssistant, database: Path) -> int:
+    recorder = get_instance(hass)
+    await recorder.async_block_till_done()
+    await asyncio.sleep(1.5)  # past the recorder's 1 s commit interval
+    await recorder.async_block_till_done()
+    return await hass.async_add_executor_job(_row_bytes, database)
 
 
 async def _setup_integration(hass: HomeAssistant, centres: list[int]) -> Any:
-    flow = await hass.config_entries.flow.async_init("nexus", context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
-    entry = result["result"]
-    for cid in centres:
-        sub = await hass.config_entries.subentries.async_init(
-            (entry.entry_id, "centre_watch"), context={"source": SOURCE_USER}
+    """Add NEXUS with one weekday watch per centre, as it starts when already configured.
+
+    One set-up, not one reload per watch added through the UI.
+    """
+    watches = [
+        ConfigSubentryData(
+            data=MappingProxyType(
+                {
+                    "location_id": cid,
+                    "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+                    "minimum_places": 1,
+                }
+            ),
+            subentry_type="centre_watch",
+            title=f"Centre {cid}",
+            unique_id=None,
         )
-        await hass.config_entries.subentries.async_configure(
-            sub["flow_id"],
-            {
-                "location_id": str(cid),
-                "weekdays": ["mon", "tue", "wed", "thu", "fri"],
-                "minimum_places": 1,
-            },
-        )
-        await hass.async_block_till_done()
-    loaded = hass.config_entries.async_get_entry(entry.entry_id)
-    if loaded is None:
-        raise RuntimeError("NEXUS did not set up")
-    return loaded.runtime_data.async_refresh
+        for cid in centres
+    ]
+    entry = ConfigEntry(
+        data={},
+        discovery_keys=MappingProxyType({}),
+        domain="nexus",
+        minor_version=2,
+        options={},
+        source=SOURCE_USER,
+        subentries_data=watches,
+        title="NEXUS",
+        unique_id=None,
+        version=1,
+    )
+    await hass.config_entries.async_add(entry)
+    await hass.async_block_till_done()
+    if entry.state is not ConfigEntryState.LOADED:
+        raise RuntimeError(f"NEXUS did not set up: {entry.state}")
+    return entry.runtime_data.async_refresh
 
 
 def _rest_refresh(hass: HomeAssistant) -> Any:
@@ -121,10 +169,8 @@ async def _floor(sim: str, centres: list[int], repeats: int) -> float:
     return 1000 * statistics.median(spent)
 
 
-async def work(  # noqa: PLR0917
-    way: str, centres: list[int], sizes: list[int], cycles: int, sim: str, port: int
-) -> dict[str, Any]:
-    """Set up one Home Assistant, measure every S, stop it."""
+async def _start(way: str, centres: list[int], sim: str, port: int) -> tuple[HomeAssistant, Path]:
+    """Start a Home Assistant with the recorder and one way of watching `centres`."""
     config_dir = Path(tempfile.mkdtemp(prefix=f"nexus-bench-{way}-"))
     config = CONFIG.format(port=port)
     if way == "rest":
@@ -142,67 +188,158 @@ async def work(  # noqa: PLR0917
     if hass is None:
         raise RuntimeError("Home Assistant did not set up")
     await hass.async_start()
-    refresh = (
-        await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
-    )
-    writes = 0
+    return hass, config_dir / "home-assistant_v2.db"
+
+
+class Cycles:
+    """Drives and measures update cycles of one Home Assistant."""
+
+    def __init__(self, hass: HomeAssistant, refresh: Any, sim: str, centres: list[int]) -> None:
+        """Count state writes from now on."""
+        self.hass, self.refresh, self.sim, self.centres = hass, refresh, sim, centres
+        self.writes = 0
+        hass.bus.async_listen(EVENT_STATE_CHANGED, self._count)
+        # NEXUS_BENCH_PROFILE=DIR writes a cProfile of the measured cycles of each case there.
+        self.profile_dir = os.environ.get("NEXUS_BENCH_PROFILE")
 
     @callback
-    def count(_event: Event[Any]) -> None:
-        nonlocal writes
-        writes += 1
+    def _count(self, _event: Event[Any]) -> None:
+        self.writes += 1
 
-    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
-    recorder = get_instance(hass)
-    out: dict[str, Any] = {}
-    for size in sizes:
-        await _control(sim, "/regenerate", open_slots=size, locations=centres)
-        for _ in range(2):  # warm up, and see the new slots once
-            await refresh()
-            await hass.async_block_till_done()
-        await recorder.async_block_till_done()
-        await asyncio.sleep(1.5)
-        await recorder.async_block_till_done()
-        db_before, writes_before = _db_bytes(config_dir), writes
+    async def one(self, profiler: cProfile.Profile | None) -> tuple[float, float]:
+        """Run one refresh of every centre; return its event-loop CPU and wall seconds."""
+        if profiler:
+            profiler.enable()
+        t_cpu, t_wall = time.thread_time(), time.perf_counter()
+        await self.refresh()
+        await self.hass.async_block_till_done()
+        cpu, wall = time.thread_time() - t_cpu, time.perf_counter() - t_wall
+        if profiler:
+            profiler.disable()
+        return cpu, wall
+
+    async def measure(self, name: str, size: int, cycles: int, database: Path) -> dict[str, Any]:
+        """Warm up, then measure `cycles` cycles."""
+        for _ in range(2):  # warm up
+            await self.one(None)
+        profiler = cProfile.Profile() if self.profile_dir else None
+        db_before, writes_before = await _settled_bytes(self.hass, database), self.writes
         cpu, wall = [], []
         requests = received = 0
         for cycle in range(cycles):
             # Real schedules move: the soonest slot of each centre is taken and a new one opens
             # between two polls, so both ways have something to write.
-            for cid in centres:
-                await _churn(sim, cid, cycle)
-            before = await _control(sim, "")
-            t_cpu, t_wall = time.thread_time(), time.perf_counter()
-            await refresh()
-            await hass.async_block_till_done()
-            cpu.append(time.thread_time() - t_cpu)
-            wall.append(time.perf_counter() - t_wall)
-            after = await _control(sim, "")
+            for cid in self.centres:
+                await _churn(self.sim, cid, cycle)
+            before = await _control(self.sim, "")
+            spent = await self.one(profiler)
+            cpu.append(spent[0])
+            wall.append(spent[1])
+            after = await _control(self.sim, "")
             requests += sum(after["counts"].values()) - sum(before["counts"].values())
             received += sum(after["bytes"].values()) - sum(before["bytes"].values())
-        await recorder.async_block_till_done()
-        await asyncio.sleep(1.5)
-        await recorder.async_block_till_done()
-        out[str(size)] = {
+        grown = await _settled_bytes(self.hass, database) - db_before
+        # Most real polls find the schedule as it was: measure those too.
+        same = [(await self.one(None))[0] for _ in range(cycles)]
+        if profiler and self.profile_dir:
+            profiler.dump_stats(
+                Path(self.profile_dir) / f"{name}-K{len(self.centres)}-S{size}.prof"
+            )
+        return {
             "cpu_ms": 1000 * statistics.median(cpu),
+            "cpu_same_ms": 1000 * statistics.median(same),
             "wall_ms": 1000 * statistics.median(wall),
             "requests": requests / cycles,
             "kib": received / 1024 / cycles,
-            "state_writes": (writes - writes_before) / cycles,
-            "db_kib_per_day": (_db_bytes(config_dir) - db_before) / 1024 / cycles * CYCLES_PER_DAY,
-            "floor_ms": await _floor(sim, centres, cycles) if way == "integration" else None,
+            "state_writes": (self.writes - writes_before) / cycles,
+            "db_kib_per_day": grown / 1024 / cycles * CYCLES_PER_DAY,
         }
+
+
+async def work(  # noqa: PLR0917
+    way: str, centres: list[int], size: int, cycles: int, sim: str, port: int
+) -> dict[str, Any]:
+    """Open `size` slots per centre, set up one Home Assistant, measure, stop it.
+
+    The slots are there before Home Assistant starts, as when it restarts: the integration's
+    first update records them as seen rather than announcing thousands of openings.
+    """
+    await _control(sim, "/regenerate", open_slots=size, locations=centres)
+    hass, database = await _start(way, centres, sim, port)
+    refresh = (
+        await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
+    )
+    figures = await Cycles(hass, refresh, sim, centres).measure(way, size, cycles, database)
+    if way == "integration":
+        figures["floor_ms"] = await _floor(sim, centres, cycles)
     await hass.async_stop()
-    return out
+    return {str(size): figures}
+
+
+def _weekday_times() -> Any:
+    """Yield distinct weekday times in 2027 before the scenario's opening hours."""
+    day = date(2027, 1, 4)  # a Monday
+    while True:
+        if day.weekday() < 5:  # Monday to Friday
+            for minute in (0, 15, 30, 45):
+                yield f"{day.isoformat()}T07:{minute:02d}"
+        day += timedelta(days=1)
+
+
+async def latency(sim: str, port: int, trials: int, interval: float) -> dict[str, Any]:
+    """Open a slot at a random moment, `trials` times; time each until the event entity fires.
+
+    The integration polls on its own schedule, scaled from 180 s (+ up to 15 s of jitter)
+    down to `interval` seconds, so that many trials fit in minutes.
+    """
+    # Patched before Home Assistant imports the integration, which then uses this module.
+    coordinator = importlib.import_module("custom_components.nexus.coordinator")
+    vars(coordinator).update(
+        SLOT_INTERVAL=timedelta(seconds=interval), SLOT_JITTER_SECONDS=interval * 15 / 180
+    )
+    centre = 5020
+    await _control(sim, "/regenerate", open_slots=10, locations=[centre])
+    hass, _database = await _start("latency", [centre], sim, port)
+    await _setup_integration(hass, [centre])
+    fired: asyncio.Queue[float] = asyncio.Queue()
+    polls: list[float] = []
+
+    @callback
+    def on_state(event: Event[Any]) -> None:
+        if event.data["entity_id"].startswith("event."):
+            fired.put_nowait(time.perf_counter())
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
+    entry = hass.config_entries.async_entries("nexus")[0]
+    entry.runtime_data.async_add_listener(lambda: polls.append(time.perf_counter()))
+    rng = random.Random(7)
+    waits: list[float] = []
+    times = _weekday_times()
+    for _ in range(trials):
+        await asyncio.sleep(rng.uniform(0, interval * 1.1))
+        await _control(sim, "/slots", location=centre, start=next(times), available=1)
+        opened = time.perf_counter()
+        told = await asyncio.wait_for(fired.get(), timeout=interval * 4)
+        waits.append(told - opened)
+    await hass.async_stop()
+    gaps = [b - a for a, b in pairwise(polls)]
+    return {"interval_s": interval, "period_s": statistics.mean(gaps), "waits_s": waits}
 
 
 def main() -> None:
-    """Parse the arguments the bench runner passes and print the figures as JSON."""
-    way, sim, port, cycles = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    centres = [int(c) for c in sys.argv[5].split(",")]
-    sizes = [int(s) for s in sys.argv[6].split(",")]
+    """Parse the arguments the bench runner passes and print the figures as JSON.
+
+    python -m bench.worker integration|rest SIM PORT CYCLES CENTRES SIZE
+    python -m bench.worker latency SIM PORT TRIALS INTERVAL
+    """
+    way, sim, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
-        figures = asyncio.run(work(way, centres, sizes, cycles, sim, port))
+        if way == "latency":
+            figures = asyncio.run(latency(sim, port, int(sys.argv[4]), float(sys.argv[5])))
+        else:
+            centres = [int(c) for c in sys.argv[5].split(",")]
+            size = int(sys.argv[6])
+            figures = asyncio.run(work(way, centres, size, int(sys.argv[4]), sim, port))
     except Exception as err:  # noqa: BLE001 (reported to the runner, which fails)
         print(f"bench worker failed: {err!r}", file=sys.stderr, flush=True)
         # Home Assistant's own threads would keep a failed process alive.

@@ -24,3 +24,5 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "| 1 | 10 | (b) rest + template |" in text
     # One request per watched centre per cycle, for both ways.
     assert text.count("| 1.0 |") >= 2
+    # Openings at random moments were timed until the event entity fired.
+    assert "Detection latency, measured: 2 openings" in text
