@@ -1,6 +1,6 @@
 """Run the benchmark: this integration against the REST-sensor way, side by side.
 
-python -m bench [--smoke]   (scripts/bench; results in bench/RESULTS.md)
+python -m bench [--smoke] [--out FILE]   (scripts/bench; results in bench/RESULTS.md)
 """
 
 import argparse
@@ -216,7 +216,12 @@ def main() -> None:
     """Run every case, print the table and write it to bench/RESULTS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--smoke", action="store_true", help="K=1, S=10, one run")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write the Markdown (default: bench/RESULTS.md, "
+        "or nowhere with --smoke, so that a smoke run never replaces the real results)",
+    )
     args = parser.parse_args()
     ks, ss, repeats, cycles = (
         ([1], [10], 1, 2) if args.smoke else ([1, 5, 26], [10, 500, 5000], 1, 7)
@@ -248,7 +253,9 @@ def main() -> None:
     text = "# Benchmark results\n\n" + report(results, ks, ss, repeats, cycles, latency)
     took = time.perf_counter() - started
     text += f"\nRun: `scripts/bench{' --smoke' if args.smoke else ''}`, {took:.0f} s.\n"
-    args.out.write_text(text, encoding="utf-8")
+    out = args.out or (None if args.smoke else RESULTS)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
     print(text)
 
 
