@@ -8,15 +8,14 @@ from collections.abc import Callable
 import json
 import os
 from pathlib import Path
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from typing import Any
-from urllib.request import urlopen
 
 from simulator import load_scenario
+from simulator.process import free_port, start_simulator
 
 ROOT = Path(__file__).parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -35,31 +34,6 @@ FIELDS = (
     "state_writes",
     "db_kib_per_day",
 )
-
-
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_simulator() -> tuple[subprocess.Popen[bytes], str]:
-    """Start the stand-in with the bench scenario and wait until it answers."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "simulator", "--port", str(port), "--scenario", "bench"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urlopen(f"{url}/_control", timeout=1):  # noqa: S310 (loopback)
-                return process, url
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the stand-in did not start")
 
 
 def run_worker(way: str, sim: str, *args: object) -> Any:
@@ -228,7 +202,7 @@ def main() -> None:
     )
     trials, interval = (2, 2.0) if args.smoke else (40, 4.0)
     started = time.perf_counter()
-    simulator, sim = start_simulator()
+    simulator, sim = start_simulator("bench")
     results: dict[int, dict[str, Any]] = {}
     try:
         for k in ks:

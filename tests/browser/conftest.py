@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import os
 from pathlib import Path
 import shutil
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -20,6 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright
 import pytest
 
 from demo.provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI
+from simulator.process import free_port, start_simulator
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = os.environ.get("NEXUS_CHROMIUM", "/usr/bin/chromium")
@@ -34,12 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -96,18 +90,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     config = tmp_path_factory.mktemp("ha-config")
     (config / "custom_components").mkdir()
     (config / "custom_components" / "nexus").symlink_to(ROOT / "custom_components" / "nexus")
-    ha_port, sim_port = free_port(), free_port()
+    ha_port = free_port()
     (config / "configuration.yaml").write_text(_configuration(ha_port), encoding="utf-8")
     shutil.copy(ROOT / "demo" / "dashboard.yaml", config / "nexus_dashboard.yaml")
-    simulator_url = f"http://127.0.0.1:{sim_port}"
+    simulator, simulator_url = start_simulator("browser")
     env = os.environ | {"NEXUS_SCHEDULER_URL": f"{simulator_url}/schedulerapi"}
     log = (config / "home-assistant.out").open("w")
     processes = [
-        subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "simulator", "--port", str(sim_port), "--scenario", "browser"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        ),
+        simulator,
         subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "homeassistant", "-c", str(config)],
             cwd=ROOT,
