@@ -11,7 +11,7 @@ from custom_components.nexus.ttp import Slot
 from custom_components.nexus.watch import (
     Wishes,
     index_open_slots,
-    matching_slots,
+    matching,
     slot_matches,
 )
 
@@ -78,7 +78,8 @@ def test_matching_slots_future_and_sorted_across_zones() -> None:
         slot(datetime(2027, 1, 9, 9, 0, tzinfo=HALIFAX)),  # 13:00 UTC on the 9th
         slot(datetime(2027, 1, 8, 7, 0, tzinfo=PACIFIC)),  # past
     ]
-    assert matching_slots(slots, Wishes(), now) == (slots[1], slots[0])
+    open_slots, _repeated = index_open_slots(slots, now)
+    assert list(matching(open_slots, Wishes()).values()) == [slots[1], slots[0]]
 
 
 def test_a_time_listed_once_per_open_place_is_one_slot() -> None:

@@ -49,7 +49,7 @@ from .ttp import (
     TTPTimeoutError,
     time_key,
 )
-from .watch import Wishes, index_open_slots, newly_open, slot_matches
+from .watch import Wishes, index_open_slots, matching, newly_open
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
 
@@ -183,8 +183,8 @@ class _Match:
     @classmethod
     def of(cls, index: _Index, wishes: Wishes) -> _Match:
         """Match an index's slots against the wishes."""
-        matching = {key: slot for key, slot in index.first.items() if slot_matches(slot, wishes)}
-        return cls(index, wishes, matching, tuple(matching.values()), frozenset(matching))
+        fitting = matching(index.first, wishes)
+        return cls(index, wishes, fitting, tuple(fitting.values()), frozenset(fitting))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -112,17 +112,12 @@ def index_open_slots(
     return first, repeated
 
 
-def open_slots(slots: Sequence[Slot], now: datetime) -> tuple[Slot, ...]:
-    """Return the future slots, one per start time, soonest first."""
-    return tuple(index_open_slots(slots, now)[0].values())
-
-
-def matching_slots(slots: Sequence[Slot], wishes: Wishes, now: datetime) -> tuple[Slot, ...]:
-    """Return the future slots that fit the wishes, one per start time, soonest first.
+def matching(open_slots: Mapping[str, Slot], wishes: Wishes) -> dict[str, Slot]:
+    """Return the open slots (by key, as `index_open_slots` gives them) that fit the wishes.
 
     The scheduler already left out times with fewer open places than the watch's minimum.
     """
-    return tuple(s for s in open_slots(slots, now) if slot_matches(s, wishes))
+    return {key: slot for key, slot in open_slots.items() if slot_matches(slot, wishes)}
 
 
 def newly_open(matching: Mapping[str, Slot], seen: AbstractSet[str] | None) -> tuple[Slot, ...]:
