@@ -252,6 +252,13 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._refusals = 0
         self._refused_since: datetime | None = None
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        # Each centre watch's centre id and wishes, by subentry id, read once: adding,
+        # changing or removing a watch reloads the entry, with a new coordinator.
+        self._watches: dict[str, tuple[int, Wishes]] = {
+            subentry_id: (int(subentry.data[CONF_LOCATION_ID]), Wishes.from_data(subentry.data))
+            for subentry_id, subentry in entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_WATCH
+        }
 
     @override
     async def _async_setup(self) -> None:
@@ -287,14 +294,6 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _watches(self) -> dict[str, tuple[int, Wishes]]:
-        """Return each centre watch's centre id and wishes, by subentry id."""
-        return {
-            subentry_id: (int(subentry.data[CONF_LOCATION_ID]), Wishes.from_data(subentry.data))
-            for subentry_id, subentry in self.config_entry.subentries.items()
-            if subentry.subentry_type == SUBENTRY_WATCH
-        }
-
     @override
     async def _async_update_data(self) -> NexusData:
         """Fetch what is due and build the snapshot."""
@@ -321,7 +320,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._centres_fetched = now
             self._remember_canadian()
 
-        watches = self._watches()
+        watches = self._watches
         listed = {cid for cid, _wishes in watches.values()} & self._centres.keys()
         # One slot request per distinct (centre, minimum places): the scheduler itself leaves
         # out times with fewer open places, so watches sharing both share the request.
