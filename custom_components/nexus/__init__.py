@@ -1,11 +1,8 @@
 """The NEXUS integration: NEXUS interview slots and membership cards in Home Assistant."""
 
-import os
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
@@ -13,13 +10,12 @@ from .const import (
     CONF_MIN_PLACES,
     CONF_WEEKDAYS,
     DOMAIN,
-    ENV_SCHEDULER_URL,
     SUBENTRY_WATCH,
     WEEKDAYS,
 )
 from .coordinator import NexusConfigEntry, NexusCoordinator
+from .scheduler import create_client
 from .services import async_setup_services
-from .ttp import DEFAULT_BASE_URL, TTPClient
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
 
@@ -30,12 +26,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions, which exist whether or not the service is set up."""
     async_setup_services(hass)
     return True
-
-
-def create_client(hass: HomeAssistant) -> TTPClient:
-    """Return a scheduler client on Home Assistant's shared HTTP session."""
-    base_url = os.environ.get(ENV_SCHEDULER_URL) or DEFAULT_BASE_URL
-    return TTPClient(async_get_clientsession(hass), base_url)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:

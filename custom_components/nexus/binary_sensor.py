@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .card import renewal_opens, renewal_window_open
-from .coordinator import NexusConfigEntry, NexusData, WatchData
+from .coordinator import NexusConfigEntry
 from .entity import (
     NexusCardEntity,
     NexusServiceEntity,
@@ -18,6 +18,7 @@ from .entity import (
     add_subentry_entities,
     card_dates,
 )
+from .snapshot import NexusData, WatchData
 
 PARALLEL_UPDATES = 0
 

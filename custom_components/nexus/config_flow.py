@@ -27,7 +27,6 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from . import create_client
 from .const import (
     CONF_EARLIEST,
     CONF_EXPIRY,
@@ -45,7 +44,7 @@ from .const import (
     SUBENTRY_WATCH,
     WEEKDAYS,
 )
-from .coordinator import NexusConfigEntry
+from .scheduler import create_client
 from .ttp import Location, TTPBlockedError, TTPConnectionError, TTPError, TTPRateLimitedError
 
 
@@ -117,7 +116,7 @@ class CentreWatchFlow(ConfigSubentryFlow):
 
     async def _load_centres(self) -> str | None:
         """Read the centre list, from the running coordinator when there is one."""
-        entry: NexusConfigEntry = self._get_entry()
+        entry = self._get_entry()
         if entry.state is ConfigEntryState.LOADED and entry.runtime_data.data:
             self._centres = dict(entry.runtime_data.data.centres)
             return None

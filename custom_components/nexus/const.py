@@ -12,7 +12,6 @@ LOGGER = logging.getLogger(__package__)
 ENV_SCHEDULER_URL: Final = "NEXUS_SCHEDULER_URL"
 SCHEDULER_WEBSITE: Final = "https://ttp.cbp.dhs.gov/"
 
-EVENT_SLOT_OPENED: Final = "nexus_slot_opened"
 SLOT_OPENED: Final = "slot_opened"
 # Seconds before the seen-slot set is written; Home Assistant writes it at once when it stops.
 SEEN_SAVE_DELAY: Final = 1

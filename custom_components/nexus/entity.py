@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import Any
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import callback
@@ -13,7 +14,29 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE, SUBENTRY_WATCH
-from .coordinator import NexusConfigEntry, NexusCoordinator, WatchData
+from .coordinator import NexusConfigEntry, NexusCoordinator
+from .snapshot import WatchData
+from .ttp import Location, Slot
+
+
+def slot_details(slot: Slot, location: Location | None, places: int) -> dict[str, Any]:
+    """Say what events, attributes and the action tell about an open slot."""
+    return {
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "centre_id": slot.location_id,
+        "centre": location.name if location else None,
+        "centre_location": location.label if location else None,
+        "local_time": slot.start.strftime("%Y-%m-%d %H:%M"),
+        "time_zone": str(slot.start.tzinfo),
+        "places": places,
+        "scheduler_url": SCHEDULER_WEBSITE,
+    }
+
+
+def watch_slot_details(watch: WatchData, slot: Slot) -> dict[str, Any]:
+    """Describe one of a watch's slots, with the places known at its time."""
+    return slot_details(slot, watch.location, watch.places(slot))
 
 
 def add_subentry_entities(
@@ -53,33 +76,33 @@ def subentry_device(subentry: ConfigSubentry, model: str) -> DeviceInfo:
 
 
 class NexusCoordinatorEntity(CoordinatorEntity[NexusCoordinator]):
-    """An entity computed from parts of the coordinator's snapshot.
+    """An entity of the coordinator's snapshot, written only when what it shows changes.
 
-    Most updates change nothing an entity shows, and the coordinator hands on the same objects
-    then: the state is written only when one of them, or the availability, is another.
+    A snapshot that changed in one watch changes nothing most entities show: writing the same
+    state again would still cost a state-reported event and a recorder pass.
     """
 
     _attr_has_entity_name = True
-    _written: tuple[object, ...] = ()
+    _written: tuple[object, ...] | None = None
 
-    def _inputs(self) -> tuple[object, ...]:
-        """Return what the state is computed from."""
-        raise NotImplementedError
+    def _shown(self) -> tuple[object, ...]:
+        return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the state first written when the entity is added was computed from."""
+        """Remember what is shown when the entity is added: its first state."""
         await super().async_added_to_hass()
-        self._written = (self.available, *self._inputs())
+        self._written = self._shown()
+
+    @callback
+    def _write(self) -> None:
+        """Write the state, and remember what was written."""
+        self._written = self._shown()
+        self.async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        inputs = (self.available, *self._inputs())
-        if len(inputs) == len(self._written) and all(
-            now is before for now, before in zip(inputs, self._written, strict=True)
-        ):
-            return
-        self._written = inputs
-        super()._handle_coordinator_update()
+        if self._shown() != self._written:
+            self._write()
 
 
 class NexusServiceEntity(NexusCoordinatorEntity):
@@ -92,10 +115,6 @@ class NexusServiceEntity(NexusCoordinatorEntity):
         entry = coordinator.config_entry
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = service_device(entry)
-
-    def _inputs(self) -> tuple[object, ...]:
-        data = self.coordinator.data
-        return (data.centres, data.known_canadian)
 
 
 class NexusWatchEntity(NexusCoordinatorEntity):
@@ -113,9 +132,6 @@ class NexusWatchEntity(NexusCoordinatorEntity):
         self.subentry_id = subentry.subentry_id
         self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
         self._attr_device_info = subentry_device(subentry, "Centre watch")
-
-    def _inputs(self) -> tuple[object, ...]:
-        return (self.watch,)
 
     @property
     def watch(self) -> WatchData | None:

@@ -6,7 +6,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SLOT_OPENED
 from .coordinator import NexusConfigEntry
-from .entity import NexusWatchEntity, add_subentry_entities
+from .entity import NexusWatchEntity, add_subentry_entities, watch_slot_details
+from .snapshot import WatchData
 
 PARALLEL_UPDATES = 0
 
@@ -38,6 +39,10 @@ class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):
         {"centre", "centre_location", "end", "local_time", "scheduler_url", "time_zone"}
     )
 
+    # The watch whose openings were told last: each update's are told once, even if this
+    # entity is removed and added again (an entity id change does that).
+    _told: WatchData | None = None
+
     async def async_added_to_hass(self) -> None:
         """Tell the openings found by the refresh that ran before this entity existed."""
         await super().async_added_to_hass()
@@ -53,12 +58,11 @@ class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):
 
     @callback
     def _tell_openings(self) -> None:
-        data = self.coordinator.data
-        watch = data.watches.get(self.subentry_id)
-        # Each update's openings are told once, even if this entity is added again.
-        if watch is None or self.coordinator.told.get(self.subentry_id) == data.generation:
+        watch = self.watch
+        # The snapshot hands on the same watch object while nothing changed in it.
+        if watch is None or watch is self._told:
             return
-        self.coordinator.told[self.subentry_id] = data.generation
+        self._told = watch
         for slot in watch.opened:
-            self._trigger_event(SLOT_OPENED, watch.describe(slot))
-            self.async_write_ha_state()
+            self._trigger_event(SLOT_OPENED, watch_slot_details(watch, slot))
+            self._write()

@@ -1,10 +1,53 @@
-"""Repairs: a watched centre the scheduler no longer lists can be removed in one step."""
+"""Repair issues: a watched centre no longer listed (removable in one step), a refusal."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 import probatio as vol
+
+from .const import DOMAIN
+
+REFUSED_ISSUE = "scheduler_refuses"
+
+
+@callback
+def async_sync_unlisted_issues(
+    hass: HomeAssistant, entry: ConfigEntry, unlisted: Iterable[str], listed: Iterable[str]
+) -> None:
+    """Raise an issue for each watch (subentry id) whose centre is not listed, clear the rest."""
+    for sid in unlisted:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"centre_not_listed_{sid}",
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="centre_not_listed",
+            translation_placeholders={"watch": entry.subentries[sid].title},
+            data={"entry_id": entry.entry_id, "subentry_id": sid},
+        )
+    for sid in listed:
+        ir.async_delete_issue(hass, DOMAIN, f"centre_not_listed_{sid}")
+
+
+@callback
+def async_set_refused_issue(hass: HomeAssistant, *, refused: bool) -> None:
+    """Say, or stop saying, that the scheduler has refused requests for a long time."""
+    if not refused:
+        ir.async_delete_issue(hass, DOMAIN, REFUSED_ISSUE)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        REFUSED_ISSUE,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=REFUSED_ISSUE,
+    )
 
 
 class RemoveWatchRepairFlow(RepairsFlow):

@@ -17,14 +17,16 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .card import days_until
-from .coordinator import NexusConfigEntry, NexusData, WatchData
+from .coordinator import NexusConfigEntry
 from .entity import (
     NexusCardEntity,
     NexusServiceEntity,
     NexusWatchEntity,
     add_subentry_entities,
     card_dates,
+    watch_slot_details,
 )
+from .snapshot import NexusData, WatchData
 
 PARALLEL_UPDATES = 0
 
@@ -64,7 +66,7 @@ SERVICE_SENSORS = (
 def _next_slot_attributes(watch: WatchData) -> dict[str, Any] | None:
     if not watch.matching:
         return None
-    about = watch.describe(watch.matching[0])
+    about = watch_slot_details(watch, watch.matching[0])
     return {
         key: about[key] for key in ("end", "local_time", "time_zone", "places", "scheduler_url")
     }

@@ -16,7 +16,8 @@ from homeassistant.util.json import JsonValueType
 import probatio as vol
 
 from .const import DOMAIN
-from .coordinator import NexusConfigEntry, describe_slot
+from .coordinator import NexusConfigEntry
+from .entity import slot_details, watch_slot_details
 from .ttp import Slot
 
 SERVICE_GET_SLOTS = "get_slots"
@@ -67,7 +68,7 @@ def _watch_slots(
     if subentry_id is None:
         raise _invalid("unknown_watch", watch=device_id)
     watch = data.watches[subentry_id]
-    return [watch.describe(s) for s in watch.matching if _in_range(s, start, end)]
+    return [watch_slot_details(watch, s) for s in watch.matching if _in_range(s, start, end)]
 
 
 def _centre_slots(
@@ -79,7 +80,7 @@ def _centre_slots(
     location = data.centres.get(centre_id)
     # Without a watch's wishes, every open slot of the centre; at least one place each.
     return [
-        describe_slot(s, location, 1)
+        slot_details(s, location, 1)
         for s in data.centre_slots[centre_id]
         if _in_range(s, start, end)
     ]

@@ -9,7 +9,9 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -161,3 +163,45 @@ def closed_time(simulator: RunningSimulator, skip: int = 0, location_id: int = B
     now = simulator.state.local_now(location_id)
     rows = simulator.state.schedules[location_id]
     return [m for m, row in sorted(rows.items()) if row.available == 0 and m > now][skip]
+
+
+def open_slot(
+    simulator: RunningSimulator, skip: int = 0, location_id: int = BLAINE, places: int = 1
+) -> datetime:
+    """Open a time that had no open place (see `closed_time`); return its wall clock."""
+    moment = closed_time(simulator, skip, location_id)
+    simulator.state.set_time(location_id, moment, places)
+    return moment
+
+
+class Openings:
+    """Every `slot_opened` an event entity told, in order, as an automation sees them.
+
+    Coming back from unavailable restores the last event, which is not a new one.
+    """
+
+    def __init__(self, hass: HomeAssistant, entity_id: str = "event.blaine_wa_us_slot_opened"):
+        """Start listening to the event entity."""
+        self.events: list[dict[str, Any]] = []
+
+        @callback
+        def changed(event: Event[Any]) -> None:
+            old, new = event.data["old_state"], event.data["new_state"]
+            if old is None or new is None or STATE_UNAVAILABLE in (old.state, new.state):
+                return
+            if new.attributes.get("event_type") == "slot_opened":
+                self.events.append(dict(new.attributes))
+
+        async_track_state_change_event(hass, entity_id, changed)
+
+    def __len__(self) -> int:
+        """How many openings were told."""
+        return len(self.events)
+
+    def starts(self) -> list[str]:
+        """The told slots' starts (aware ISO times in the centre's zone)."""
+        return [e["start"] for e in self.events]
+
+    def local_times(self) -> list[str]:
+        """The told slots' starts on the centre's wall clock ("2026-12-03 09:40")."""
+        return [e["local_time"] for e in self.events]

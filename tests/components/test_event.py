@@ -5,19 +5,16 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_capture_events,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nexus.const import DOMAIN, EVENT_SLOT_OPENED
+from custom_components.nexus.const import DOMAIN
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, advance, closed_time, watch
+from .conftest import BLAINE, CYCLE, Openings as Told, advance, closed_time, open_slot, watch
 
 EVENT_ENTITY = "event.blaine_wa_us_slot_opened"
 SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
@@ -26,30 +23,6 @@ SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
 @pytest.fixture
 def subentries() -> list[Any]:
     return [watch("Blaine, WA, US", BLAINE, "watch_blaine")]
-
-
-class Told:
-    """Every slot_opened the event entity recorded and every bus event, in order."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        self.entity: list[dict[str, Any]] = []
-        self.bus = async_capture_events(hass, EVENT_SLOT_OPENED)
-
-        @callback
-        def changed(event: Event[Any]) -> None:
-            # As an automation sees it: coming back from unavailable restores the last
-            # event, which is not a new one.
-            old, new = event.data["old_state"], event.data["new_state"]
-            if old is None or new is None or STATE_UNAVAILABLE in (old.state, new.state):
-                return
-            if new.attributes.get("event_type") == "slot_opened":
-                self.entity.append(dict(new.attributes))
-
-        async_track_state_change_event(hass, EVENT_ENTITY, changed)
-
-    def starts(self) -> list[str]:
-        assert [e["start"] for e in self.entity] == [e.data["start"] for e in self.bus]
-        return [e["start"] for e in self.entity]
 
 
 def aware(simulator: RunningSimulator, moment: datetime, location_id: int = BLAINE) -> str:
@@ -76,15 +49,14 @@ async def test_an_opening_is_told_once_with_its_details(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     told = Told(hass)
-    moment = closed_time(simulator)
-    simulator.state.set_time(BLAINE, moment, 2)
+    moment = open_slot(simulator, places=2)
 
     await advance(hass, freezer, CYCLE)
     await advance(hass, freezer, CYCLE)
     await advance(hass, freezer, CYCLE)
 
     assert told.starts() == [aware(simulator, moment)]
-    attributes = told.entity[0]
+    attributes = told.events[0]
     assert attributes["centre"] == "Blaine NEXUS And FAST Enrollment Center"
     assert attributes["centre_location"] == "Blaine, WA, US"
     assert attributes["local_time"] == moment.strftime("%Y-%m-%d %H:%M")
@@ -92,7 +64,10 @@ async def test_an_opening_is_told_once_with_its_details(
     assert attributes["places"] >= 1
     assert attributes["end"] == aware(simulator, moment + timedelta(minutes=10))
     assert attributes["scheduler_url"].startswith("https://ttp.cbp.dhs.gov")
-    assert told.bus[0].data["subentry_id"] == "watch_blaine"
+    # The event entity belongs to the watch, so an automation knows which watch told.
+    entry = er.async_get(hass).async_get(EVENT_ENTITY)
+    assert entry is not None
+    assert entry.config_subentry_id == "watch_blaine"
 
 
 async def test_several_openings_in_one_cycle_are_each_told(
@@ -118,8 +93,7 @@ async def test_no_repeat_across_a_failed_refresh(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     told = Told(hass)
-    moment = closed_time(simulator)
-    simulator.state.set_time(BLAINE, moment, 1)
+    moment = open_slot(simulator)
     await advance(hass, freezer, CYCLE)
 
     simulator.state.set_fault("slots", "status", {"status": 500})
@@ -140,8 +114,7 @@ async def test_a_slot_opening_during_an_outage_is_told_after_it(
     told = Told(hass)
     simulator.state.set_fault("*", "disconnect")
     await advance(hass, freezer, CYCLE)
-    moment = closed_time(simulator)
-    simulator.state.set_time(BLAINE, moment, 1)
+    moment = open_slot(simulator)
     await advance(hass, freezer, CYCLE)
     simulator.state.clear_faults()
     await advance(hass, freezer, CYCLE)
@@ -156,8 +129,7 @@ async def test_taken_and_reopened_is_told_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     told = Told(hass)
-    moment = closed_time(simulator)
-    simulator.state.set_time(BLAINE, moment, 1)
+    moment = open_slot(simulator)
     await advance(hass, freezer, CYCLE)
     simulator.state.set_time(BLAINE, moment, 0)
     await advance(hass, freezer, CYCLE)
@@ -177,8 +149,7 @@ async def test_restart_keeps_the_seen_set(
     told = Told(hass)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    opened_before = closed_time(simulator)
-    simulator.state.set_time(BLAINE, opened_before, 1)
+    opened_before = open_slot(simulator)
     await advance(hass, freezer, CYCLE)
     assert told.starts() == [aware(simulator, opened_before)]
     await advance(hass, freezer, timedelta(seconds=2))
@@ -188,8 +159,7 @@ async def test_restart_keeps_the_seen_set(
 
     # Home Assistant stops; meanwhile one more slot opens; it starts again.
     assert await hass.config_entries.async_unload(config_entry.entry_id)
-    opened_while_down = closed_time(simulator, skip=3)
-    simulator.state.set_time(BLAINE, opened_while_down, 1)
+    opened_while_down = open_slot(simulator, skip=3)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     await advance(hass, freezer, CYCLE)
@@ -260,12 +230,16 @@ async def test_slot_opened_entity_is_not_told_twice_when_added_again(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     told = Told(hass)
-    simulator.state.set_time(BLAINE, closed_time(simulator), 1)
+    open_slot(simulator)
     await advance(hass, freezer, CYCLE)
-    coordinator = loaded_entry.runtime_data
     entity = next(
         e for e in hass.data["entity_components"]["event"].entities if e.entity_id == EVENT_ENTITY
     )
     entity._tell_openings()
-    assert len(told.entity) == 1
-    assert coordinator.told["watch_blaine"] == coordinator.data.generation
+    assert len(told) == 1
+    # Removed and added again, as an entity id change does: still told once.
+    renamed = Told(hass, "event.blaine_openings")
+    er.async_get(hass).async_update_entity(EVENT_ENTITY, new_entity_id="event.blaine_openings")
+    await hass.async_block_till_done()
+    assert hass.states.get("event.blaine_openings") is not None
+    assert len(told) + len(renamed) == 1

@@ -18,14 +18,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
 )
 from yarl import URL
 
-from custom_components.nexus.const import EVENT_SLOT_OPENED
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, advance, closed_time, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, Openings, advance, closed_time, open_slot, watch
 
 NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
 MATCHING = "sensor.blaine_wa_us_matching_slots_open"
@@ -144,11 +142,10 @@ async def test_fault(
     caplog: pytest.LogCaptureFixture,
     fault: Fault,
 ) -> None:
-    told = async_capture_events(hass, EVENT_SLOT_OPENED)
-    before = closed_time(simulator, 0)  # opens before the fault and stays open
-    simulator.state.set_time(BLAINE, before, 1)
+    told = Openings(hass)
+    before = open_slot(simulator)  # opens before the fault and stays open
     await advance(hass, freezer, CYCLE)
-    assert [e.data["local_time"] for e in told] == [before.strftime("%Y-%m-%d %H:%M")]
+    assert told.local_times() == [before.strftime("%Y-%m-%d %H:%M")]
     caplog.clear()
 
     outcome = "stays available, values right"
@@ -171,7 +168,7 @@ async def _run_fault(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     fault: Fault,
-    told: list[Any],
+    told: Openings,
     before: datetime,
 ) -> None:
     requests_before = sum(simulator.state.counts.values())
@@ -210,7 +207,7 @@ async def _run_fault(
     await advance(hass, freezer, CYCLE)
 
     assert hass.states.get(NEXT_SLOT).state == expected_next_slot(simulator)
-    assert [e.data["local_time"] for e in told] == [
+    assert told.local_times() == [
         before.strftime("%Y-%m-%d %H:%M"),
         during.strftime("%Y-%m-%d %H:%M"),
     ]
@@ -235,14 +232,14 @@ async def test_slot_in_a_dst_change(
     stamp: str,
     kind: str,
 ) -> None:
-    told = async_capture_events(hass, EVENT_SLOT_OPENED)
+    told = Openings(hass, "event.fort_erie_on_ca_slot_opened")
     # Fort Erie is on Toronto time, which changes at 02:00 in March and November.
     simulator.state.set_time(FORT_ERIE, datetime.fromisoformat(stamp), 1)
     passed = "FAIL"
     try:
         for _ in range(3):
             await advance(hass, freezer, CYCLE)
-        assert [e.data["local_time"] for e in told] == [stamp.replace("T", " ")]
+        assert told.local_times() == [stamp.replace("T", " ")]
         assert (
             hass.states.get("sensor.fort_erie_on_ca_next_matching_slot").state != STATE_UNAVAILABLE
         )

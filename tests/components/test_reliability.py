@@ -15,21 +15,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_capture_events,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.nexus.const import DOMAIN, EVENT_SLOT_OPENED
+from custom_components.nexus.const import DOMAIN
 from tests.conftest import RunningSimulator
 
 from . import test_faults
-from .conftest import BLAINE, CYCLE, advance, card, closed_time, watch
+from .conftest import BLAINE, CYCLE, Openings, advance, card, closed_time, open_slot, watch
 
 SEEN_KEY = f"{DOMAIN}.nexus_entry.seen"
 CENTRES_KEY = f"{DOMAIN}.nexus_entry.centres"
@@ -52,23 +48,22 @@ async def test_stop_in_the_middle_of_a_refresh(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    told = async_capture_events(hass, EVENT_SLOT_OPENED)
-    opened = closed_time(simulator, 0)
-    simulator.state.set_time(BLAINE, opened, 1)
+    told = Openings(hass)
+    opened = open_slot(simulator)
     # The refresh that would see the slot hangs; Home Assistant stops meanwhile.
     simulator.state.set_fault("slots", "hang", {"seconds": 3600})
     freezer.tick(CYCLE)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
-    assert told == []
+    assert len(told) == 0
 
     simulator.state.clear_faults()
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
     await advance(hass, freezer, CYCLE)
 
-    assert [e.data["local_time"] for e in told] == [opened.strftime("%Y-%m-%d %H:%M")]
+    assert told.local_times() == [opened.strftime("%Y-%m-%d %H:%M")]
 
 
 async def test_stop_while_the_seen_set_is_being_written(
@@ -78,12 +73,11 @@ async def test_stop_while_the_seen_set_is_being_written(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    told = async_capture_events(hass, EVENT_SLOT_OPENED)
-    opened = closed_time(simulator, 0)
-    simulator.state.set_time(BLAINE, opened, 1)
+    told = Openings(hass)
+    open_slot(simulator)
     await advance(hass, freezer, CYCLE)
     assert len(told) == 1
-    key = f"{BLAINE}@{told[0].data['start']}"
+    key = f"{BLAINE}@{told.starts()[0]}"
     # Home Assistant stops before the delayed write of the seen set has happened...
     assert key not in hass_storage[SEEN_KEY]["data"]["watches"]["watch_blaine"]
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)

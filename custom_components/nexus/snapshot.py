@@ -1,0 +1,279 @@
+"""The snapshot every entity reads, built from the last one and the scheduler's answers.
+
+Pure: no Home Assistant, no I/O. Equal input gives an equal snapshot, so the coordinator can
+leave an unchanged one unwritten (`always_update=False`). Objects that did not change are
+handed on from the previous snapshot, which keeps comparisons and entity checks cheap.
+"""
+
+from bisect import bisect_left
+from collections.abc import Mapping, Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import accumulate
+from types import MappingProxyType
+from typing import Self
+
+from .const import CAPACITY_WINDOW
+from .ttp import CapacitySlot, Location, Slot, time_key
+from .watch import Wishes, index_open_slots, matching, newly_open
+
+type SlotQuery = tuple[int, int]  # a centre id and the minimum places asked for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backlog:
+    """What the scheduler shows of a centre's backlog."""
+
+    days_to_soonest: float | None
+    open_places_30d: int | None
+    taken_percent_30d: float | None
+
+
+NO_BACKLOG = Backlog(days_to_soonest=None, open_places_30d=None, taken_percent_30d=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapacityView:
+    """A centre's capacity view as last fetched (hourly), indexed for the slot updates.
+
+    The rows are kept as their starts (UTC, in order) and running totals, so that the 30 days
+    ahead, which move on at every update, are summed with two binary searches.
+    """
+
+    fetched: datetime
+    places: Mapping[str, int]  # open places by time key (see ttp.time_key)
+    starts: tuple[datetime, ...]
+    # Open, taken and all places of the rows before each index (one more than the rows).
+    totals: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def of(cls, location_id: int, rows: tuple[CapacitySlot, ...], fetched: datetime) -> Self:
+        """Index the rows once, rather than on every slot update."""
+        # In UTC: in a DST fold, two rows can show the same wall clock.
+        ordered = sorted(((row.start.astimezone(UTC), row) for row in rows), key=lambda r: r[0])
+        totals = accumulate(
+            ((row.available, row.taken, row.total) for _start, row in ordered),
+            lambda acc, row: (acc[0] + row[0], acc[1] + row[1], acc[2] + row[2]),
+            initial=(0, 0, 0),
+        )
+        return cls(
+            fetched=fetched,
+            places={time_key(location_id, row.start): row.available for row in rows},
+            starts=tuple(start for start, _row in ordered),
+            totals=tuple(totals),
+        )
+
+    def window(self, start: datetime, end: datetime) -> tuple[int, int, int] | None:
+        """Open, taken and all places of the times from `start` to before `end`."""
+        if not self.starts:
+            return None
+        first, last = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        before, upto = self.totals[first], self.totals[last]
+        return (upto[0] - before[0], upto[1] - before[1], upto[2] - before[2])
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """One fetched slot list, indexed (see `watch.index_open_slots`), kept while it holds.
+
+    Most polls get the same answer as the last: the client hands on the same tuple then (its
+    documented rule for a byte-identical answer), and nothing is indexed or matched again until
+    it changes or its soonest slot starts.
+    """
+
+    found: tuple[Slot, ...]
+    first: dict[str, Slot]  # each future time's slot, soonest first, by key
+    repeated: dict[str, int]
+    open: tuple[Slot, ...]  # the values of `first`
+
+    @classmethod
+    def of(cls, found: tuple[Slot, ...], now: datetime) -> _Index:
+        """Index a fetched list."""
+        first, repeated = index_open_slots(found, now)
+        return cls(found, first, repeated, tuple(first.values()))
+
+    def holds(self, found: tuple[Slot, ...], now: datetime) -> bool:
+        """Tell whether this is still the index of `found` at `now`."""
+        return found is self.found and (not self.open or self.open[0].start > now)
+
+
+_NO_SLOTS = _Index((), {}, {}, ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """The slots of an index that fit a watch's wishes, kept while both are the same."""
+
+    index: _Index
+    wishes: Wishes
+    matching: dict[str, Slot]  # soonest first, by key
+    slots: tuple[Slot, ...]
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, index: _Index, wishes: Wishes) -> _Match:
+        """Match an index's slots against the wishes."""
+        fitting = matching(index.first, wishes)
+        return cls(index, wishes, fitting, tuple(fitting.values()), frozenset(fitting))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchData:
+    """A centre watch as of the last update."""
+
+    location_id: int
+    location: Location | None  # None while the scheduler does not list the centre
+    wishes: Wishes
+    matching: tuple[Slot, ...]  # soonest first, one per start time
+    repeated: Mapping[str, int]  # times the scheduler listed more than once: how often, by key
+    capacity: Mapping[str, int]  # open places by key, from the hourly capacity view
+    opened: tuple[Slot, ...]  # matching slots that opened since the last update
+    backlog: Backlog
+    # How `matching` was found; not part of the value.
+    match: _Match = field(compare=False, repr=False)
+
+    def places(self, slot: Slot) -> int:
+        """Open places at a slot's time, at least: looked up only for the slots told about."""
+        listed = self.repeated.get(slot.key, 1)
+        return max(listed, self.wishes.minimum_places, self.capacity.get(slot.key, 0))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NexusData:
+    """The snapshot every entity reads."""
+
+    centres: Mapping[int, Location]  # NEXUS centres the scheduler lists now
+    known_canadian: Mapping[int, str]  # every Canadian NEXUS centre ever listed: id -> label
+    watches: Mapping[str, WatchData]  # by subentry id
+    centre_slots: Mapping[int, tuple[Slot, ...]]  # open slots of each watched centre
+    # Each fetched list, indexed; not part of the value.
+    indexes: Mapping[SlotQuery, _Index] = field(compare=False, repr=False)
+
+    @property
+    def canadian_open(self) -> tuple[Location, ...]:
+        """Canadian NEXUS centres listed now, by label."""
+        return tuple(
+            sorted(
+                (c for c in self.centres.values() if c.country_code == "CA"),
+                key=lambda c: c.label,
+            )
+        )
+
+    @property
+    def canadian_not_listed(self) -> tuple[str, ...]:
+        """Labels of Canadian centres seen before that the scheduler no longer lists."""
+        return tuple(
+            sorted(label for cid, label in self.known_canadian.items() if cid not in self.centres)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answers:
+    """What the scheduler answered, as of `now`."""
+
+    now: datetime
+    centres: Mapping[int, Location]  # NEXUS centres listed
+    slots: Mapping[SlotQuery, tuple[Slot, ...]]  # the soonest open slots, per query
+    capacity: Mapping[int, CapacityView]  # of the watched centres
+
+
+def slot_queries(
+    watches: Mapping[str, tuple[int, Wishes]], listed: AbstractSet[int]
+) -> list[SlotQuery]:
+    """One slot request per distinct centre and minimum places, for the listed centres.
+
+    The scheduler itself leaves out times with fewer open places, so watches sharing both
+    share the request. Sorted: a centre's smallest minimum comes first.
+    """
+    return sorted({(cid, w.minimum_places) for cid, w in watches.values() if cid in listed})
+
+
+def build(
+    previous: NexusData | None,
+    answers: Answers,
+    watches: Mapping[str, tuple[int, Wishes]],
+    seen: Mapping[str, AbstractSet[str]],
+    known_canadian: Mapping[int, str],
+) -> tuple[NexusData, dict[str, AbstractSet[str]]]:
+    """Return the next snapshot and the next seen sets.
+
+    `watches` are each watch's centre and wishes; `seen` is, per watch, the keys of the
+    matching slots open at its last update (a watch missing there has not been updated yet,
+    and its first update tells nothing).
+    """
+    now = answers.now
+    last_indexes = previous.indexes if previous else {}
+    indexes: dict[SlotQuery, _Index] = {}
+    for query, found in answers.slots.items():
+        index = last_indexes.get(query)
+        indexes[query] = (
+            index if index is not None and index.holds(found, now) else _Index.of(found, now)
+        )
+    centre_slots: dict[int, tuple[Slot, ...]] = {}
+    for cid, minimum in sorted(indexes):  # a centre's smallest minimum first
+        centre_slots.setdefault(cid, indexes[cid, minimum].open)
+
+    last_watches = previous.watches if previous else {}
+    watch_data: dict[str, WatchData] = {}
+    next_seen: dict[str, AbstractSet[str]] = {}
+    for sid, (cid, wishes) in watches.items():
+        query = (cid, wishes.minimum_places)
+        index = indexes.get(query, _NO_SLOTS)
+        last = last_watches.get(sid)
+        match = last.match if last is not None else None
+        if match is None or match.index is not index or match.wishes != wishes:
+            match = _Match.of(index, wishes)
+        before = seen.get(sid)
+        next_seen[sid] = match.keys
+        if not answers.slots.get(query) and before is not None:
+            # No slot at all (or the centre not listed) tells nothing about which slots were
+            # taken: keep what was seen, so that a glitch does not make every slot that comes
+            # back look new. A slot that reopens is still told if it was not open when the
+            # centre last showed slots.
+            next_seen[sid] = before
+        capacity = answers.capacity.get(cid)
+        watch = WatchData(
+            location_id=cid,
+            location=answers.centres.get(cid),
+            wishes=wishes,
+            matching=match.slots,
+            repeated=index.repeated,
+            capacity=capacity.places if capacity else {},
+            opened=() if before is match.keys else newly_open(match.matching, before),
+            backlog=_backlog(centre_slots.get(cid), capacity, now)
+            if cid in answers.centres
+            else NO_BACKLOG,
+            match=match,
+        )
+        # Hand on the last object when nothing changed: cheap to compare, and the event entity
+        # knows by identity which update's openings it has told.
+        watch_data[sid] = last if last is not None and not watch.opened and last == watch else watch
+
+    return NexusData(
+        centres=_same(previous.centres if previous else None, answers.centres),
+        known_canadian=_same(previous.known_canadian if previous else None, known_canadian),
+        watches=MappingProxyType(watch_data),
+        centre_slots=MappingProxyType(centre_slots),
+        indexes=MappingProxyType(indexes),
+    ), next_seen
+
+
+def _same[K, V](last: Mapping[K, V] | None, now: Mapping[K, V]) -> Mapping[K, V]:
+    """Return the last mapping when equal, else a read-only copy of the new one."""
+    return last if last is not None and last == now else MappingProxyType(dict(now))
+
+
+def _backlog(
+    open_slots: tuple[Slot, ...] | None, capacity: CapacityView | None, now: datetime
+) -> Backlog:
+    """Say how far the soonest slot is, and what the next 30 days hold (open, taken, all)."""
+    window = capacity.window(now, now + CAPACITY_WINDOW) if capacity else None
+    open_places, taken, total = window or (None, 0, 0)
+    soonest = open_slots[0] if open_slots else None
+    return Backlog(
+        days_to_soonest=None
+        if soonest is None
+        else round((soonest.start.astimezone(UTC) - now).total_seconds() / 86400, 1),
+        open_places_30d=open_places,
+        taken_percent_30d=round(100 * taken / total, 1) if total else None,
+    )

@@ -1,0 +1,87 @@
+"""What the integration keeps on disk: the Canadian centres ever listed, and the slots told."""
+
+from collections.abc import Mapping, Set as AbstractSet
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER, SEEN_SAVE_DELAY
+
+STORE_VERSION = 1
+
+
+class NexusStore:
+    """The two files of one config entry, loaded once and written in the background.
+
+    `seen` holds, per watch, the keys of the matching slots open at its last update: what has
+    been told, so that a restart tells nothing twice.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Name the files after the config entry."""
+        self._centres: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.centres"
+        )
+        self._seen: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.seen")
+        self.known_canadian: dict[int, str] = {}
+        self.seen: Mapping[str, AbstractSet[str]] = {}
+        self._seen_changed = False
+
+    async def async_load(self) -> None:
+        """Read both files; one that cannot be read is logged and rebuilt, never a failed setup."""
+        stored = await _load(self._centres)
+        seen = await _load(self._seen)
+        try:
+            self.known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
+        except AttributeError, TypeError, ValueError:
+            LOGGER.warning("Ignoring unreadable stored centre list; it is rebuilt")
+            self.known_canadian = {}
+        try:
+            self.seen = {
+                str(sid): {str(key) for key in keys}
+                for sid, keys in seen.get("watches", {}).items()
+                if isinstance(keys, list)
+            }
+        except AttributeError, TypeError:
+            LOGGER.warning("Ignoring unreadable stored seen slots; they are rebuilt")
+            self.seen = {}
+
+    def remember_canadian(self, listed: Mapping[int, str]) -> None:
+        """Add the Canadian centres listed now (id -> label) to those ever listed."""
+        if all(self.known_canadian.get(cid) == label for cid, label in listed.items()):
+            return
+        self.known_canadian |= listed
+        self._centres.async_delay_save(
+            lambda: {"canadian": {str(k): v for k, v in self.known_canadian.items()}}, 1
+        )
+
+    def remember_seen(self, seen: Mapping[str, AbstractSet[str]]) -> None:
+        """Keep what is open now as the seen sets; written shortly after, and on unload."""
+        if seen == self.seen:
+            return
+        self.seen = seen
+        self._seen_changed = True
+        self._seen.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
+
+    async def async_flush(self) -> None:
+        """Write the seen sets now: a reload reads them back at once (a stop flushes anyway)."""
+        if self._seen_changed:
+            await self._seen.async_save(self._seen_data())
+
+    def _seen_data(self) -> dict[str, Any]:
+        return {"watches": {sid: sorted(keys) for sid, keys in self.seen.items()}}
+
+
+async def _load(store: Store[dict[str, Any]]) -> dict[str, Any]:
+    """Read a store; Home Assistant already sets a corrupt JSON file aside.
+
+    What is left is an unreadable file or one of the wrong shape.
+    """
+    try:
+        data = await store.async_load()
+    except HomeAssistantError as err:
+        LOGGER.warning("Cannot read %s, starting it afresh: %s", store.key, err)
+        return {}
+    return data if isinstance(data, dict) else {}
