@@ -84,6 +84,11 @@ class NexusCoordinatorEntity(CoordinatorEntity[NexusCoordinator]):
 
     _attr_has_entity_name = True
     _written: tuple[object, ...] | None = None
+    _read: tuple[bool, object] | None = None  # availability and the part of the snapshot read
+
+    def _source(self) -> object:
+        """Return the part of the snapshot the entity shows; handed on while unchanged."""
+        return self.coordinator.data
 
     def _shown(self) -> tuple[object, ...]:
         return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
@@ -91,18 +96,25 @@ class NexusCoordinatorEntity(CoordinatorEntity[NexusCoordinator]):
     async def async_added_to_hass(self) -> None:
         """Remember what is shown when the entity is added: its first state."""
         await super().async_added_to_hass()
-        self._written = self._shown()
+        self._write(write=False)
 
     @callback
-    def _write(self) -> None:
-        """Write the state, and remember what was written."""
-        self._written = self._shown()
-        self.async_write_ha_state()
+    def _write(self, *, write: bool = True) -> None:
+        """Write the state, and remember what was written and what it was read from."""
+        self._read, self._written = (self.available, self._source()), self._shown()
+        if write:
+            self.async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        if self._shown() != self._written:
-            self._write()
+        read = self._read
+        # The same object as last time cannot show anything else: skip the comparison.
+        if read is not None and read[0] == self.available and read[1] is self._source():
+            return
+        self._read, shown = (self.available, self._source()), self._shown()
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
 
 class NexusServiceEntity(NexusCoordinatorEntity):
@@ -132,6 +144,9 @@ class NexusWatchEntity(NexusCoordinatorEntity):
         self.subentry_id = subentry.subentry_id
         self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
         self._attr_device_info = subentry_device(subentry, "Centre watch")
+
+    def _source(self) -> object:
+        return self.watch
 
     @property
     def watch(self) -> WatchData | None:
