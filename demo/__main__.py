@@ -23,6 +23,8 @@ def _describe(event: dict[str, object], names: dict[int, str]) -> str:
         return f"the soonest slot at {centre(spec['location'])} is taken"
     if "unlist" in event:
         return f"{centre(event['unlist'])} stops being listed"
+    if "reopen" in event:
+        return f"{centre(event['reopen'])} starts interviewing (publishes interview times)"
     return f"{centre(event.get('list'))} is listed again"
 
 

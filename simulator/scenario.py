@@ -7,20 +7,24 @@ A scenario is a JSON file:
       "seed": 1,
       "centres": {
         "5020": {"open_slots": 12, "days": [2, 60], "hours": [8, 16], "duration": 15,
-                 "capacity": 3}
+                 "capacity": 3},
+        "5031": {"closed": true}
       },
       "timeline": [
         {"after": 120, "open": {"location": 5020, "in_days": 3, "at": "10:15", "available": 2}},
         {"after": 300, "take": {"location": 5020, "in_days": 3, "at": "10:15"}},
         {"after": 400, "take_soonest": {"location": 5020}},
         {"after": 600, "unlist": 5025},
-        {"after": 900, "list": 5025}
+        {"after": 900, "list": 5025},
+        {"after": 960, "reopen": 5031}
       ],
       "repeat": 1200
     }
 
 Slot times are generated relative to the day the simulator starts, in each centre's own time
-zone, so the demo always shows future slots. `after` is seconds since start; with `repeat`
+zone, so the demo always shows future slots. A centre without a schedule (not named, or
+`"closed": true`) is listed but publishes no interview time, as closed centres do; "reopen"
+gives it its schedule. `after` is seconds since start; with `repeat`
 the timeline starts over every that many seconds.
 """
 
@@ -41,6 +45,7 @@ class CentreSlots:
     hours: tuple[int, int] = (8, 16)
     duration: int = 15
     capacity: int = 2
+    closed: bool = False  # listed, but publishes no interview time until a "reopen" event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +66,7 @@ def _centre(raw: dict[str, Any]) -> CentreSlots:
         hours=(int(raw.get("hours", [8, 16])[0]), int(raw.get("hours", [8, 16])[1])),
         duration=int(raw.get("duration", 15)),
         capacity=int(raw.get("capacity", 2)),
+        closed=bool(raw.get("closed", False)),
     )
 
 

@@ -1,7 +1,7 @@
 """What the stand-in knows: the centres, their schedules, the clock, the faults, the counts."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 import random
 import time as monotonic_time
@@ -74,6 +74,11 @@ class SimulatorState:
             if location_id in self.locations and chosen is not None:
                 self._generate(location_id, chosen, rng)
 
+    def reopen(self, location_id: int) -> None:
+        """Give a closed centre its interview times (its scenario's, or the defaults)."""
+        spec = self.scenario.centres.get(location_id) or CentreSlots()
+        self._generate(location_id, replace(spec, closed=False), random.Random(location_id))
+
     # -- the clock ----------------------------------------------------------------------
 
     def elapsed(self) -> float:
@@ -100,6 +105,10 @@ class SimulatorState:
         return self.start.astimezone(self.zone(location_id)).date()
 
     def _generate(self, location_id: int, spec: CentreSlots, rng: random.Random) -> None:
+        if spec.closed:
+            self.schedules[location_id] = {}
+            self.durations[location_id] = spec.duration
+            return
         today = self.local_today(location_id)
         per_day = max((spec.hours[1] - spec.hours[0]) * 60 // spec.duration, 0)
         rows: dict[datetime, TimeRow] = {}
@@ -183,6 +192,8 @@ class SimulatorState:
             self.unlisted.add(int(event["unlist"]))
         elif "list" in event:
             self.unlisted.discard(int(event["list"]))
+        elif "reopen" in event:
+            self.reopen(int(event["reopen"]))
 
     # -- faults -------------------------------------------------------------------------
 

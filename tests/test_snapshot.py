@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.nexus.centres import CentreStatus, centre_labels
 from custom_components.nexus.snapshot import Answers, CapacityView, NexusData, build
 from custom_components.nexus.ttp import CapacitySlot, Location, Slot
 from custom_components.nexus.ttp.models import parse_locations
@@ -21,6 +22,24 @@ CENTRES: dict[int, Location] = {
     c.id: c for c in parse_locations(load_json(LOCATIONS_FIXTURE)) if c.offers("NEXUS")
 }
 WATCHES = {"w": (FORT_ERIE, Wishes())}
+
+
+def answers(
+    found: tuple[Slot, ...] | None,
+    *,
+    centres: Mapping[int, Location] = CENTRES,
+    capacity: Mapping[int, CapacityView] | None = None,
+    interviewing: Mapping[int, bool] | None = None,
+) -> Answers:
+    """The scheduler's answers at NOW: Fort Erie's slots (None: not asked, as when unlisted)."""
+    return Answers(
+        now=NOW,
+        centres=centres,
+        slots={} if found is None else {(FORT_ERIE, 1): found},
+        capacity=capacity or {},
+        labels=centre_labels(centres.values()),
+        interviewing=interviewing or {},
+    )
 
 
 def at(stamp: str) -> Slot:
@@ -49,8 +68,7 @@ def run(case: Run) -> tuple[list[list[Slot]], NexusData]:
     seen: Mapping[str, AbstractSet[str]] = case.seen or {}
     told: list[list[Slot]] = []
     for found in case.polls:
-        answers = Answers(now=NOW, centres=CENTRES, slots={(FORT_ERIE, 1): found}, capacity={})
-        previous, seen = build(previous, answers, WATCHES, seen, {})
+        previous, seen = build(previous, answers(found), WATCHES, seen, {})
         told.append(list(previous.watches["w"].opened))
     assert previous is not None
     return told, previous
@@ -90,15 +108,9 @@ def test_fold_slot_keeps_its_first_occurrence() -> None:
 
 
 def test_equal_answers_give_an_equal_snapshot_and_hand_on_the_watch() -> None:
-    answers = Answers(now=NOW, centres=CENTRES, slots={(FORT_ERIE, 1): (A, B)}, capacity={})
-    first, seen = build(None, answers, WATCHES, {}, {})
+    first, seen = build(None, answers((A, B)), WATCHES, {}, {})
     # The same values in new objects, as a new decode of the same answer gives.
-    again = Answers(
-        now=NOW,
-        centres=dict(CENTRES),
-        slots={(FORT_ERIE, 1): (at(A.start.isoformat()[:16]), B)},
-        capacity={},
-    )
+    again = answers((at(A.start.isoformat()[:16]), B), centres=dict(CENTRES))
     second, seen_again = build(first, again, WATCHES, seen, {})
     assert second == first
     assert second.watches["w"] is first.watches["w"]
@@ -106,12 +118,9 @@ def test_equal_answers_give_an_equal_snapshot_and_hand_on_the_watch() -> None:
 
 
 def test_a_centre_not_listed_shows_no_slot_and_keeps_the_seen_set() -> None:
-    answers = Answers(now=NOW, centres=CENTRES, slots={(FORT_ERIE, 1): (A,)}, capacity={})
-    first, seen = build(None, answers, WATCHES, {}, {})
+    first, seen = build(None, answers((A,)), WATCHES, {}, {})
     unlisted = {cid: c for cid, c in CENTRES.items() if cid != FORT_ERIE}
-    second, seen_after = build(
-        first, Answers(now=NOW, centres=unlisted, slots={}, capacity={}), WATCHES, seen, {}
-    )
+    second, seen_after = build(first, answers(None, centres=unlisted), WATCHES, seen, {})
     watch = second.watches["w"]
     assert watch.location is None
     assert watch.matching == ()
@@ -134,8 +143,7 @@ def test_backlog_from_the_soonest_slot_and_the_capacity_view() -> None:
         for s, available in ((A, 1), (B, 0), (C, 3))
     )
     capacity = {FORT_ERIE: CapacityView.of(FORT_ERIE, rows, NOW)}
-    answers = Answers(now=NOW, centres=CENTRES, slots={(FORT_ERIE, 1): (A, C)}, capacity=capacity)
-    data, _seen = build(None, answers, WATCHES, {}, {})
+    data, _seen = build(None, answers((A, C), capacity=capacity), WATCHES, {}, {})
     watch = data.watches["w"]
     # 9:00 EST on 10 November is 14:00 UTC, 8 days and 2 hours after noon UTC on the 2nd.
     assert watch.backlog.days_to_soonest == 8.1
@@ -143,3 +151,27 @@ def test_backlog_from_the_soonest_slot_and_the_capacity_view() -> None:
     assert watch.backlog.taken_percent_30d == round(100 * 8 / 12, 1)
     assert watch.places(C) == 3
     assert watch.places(A) == 1
+
+
+def test_status_and_label_of_the_watched_centre() -> None:
+    unread, _seen = build(None, answers((A,)), WATCHES, {}, {5031: "Halifax (Goffs, NS)"})
+    assert unread.watches["w"].status is None  # not read yet: unknown, not closed
+    assert unread.watches["w"].label == "Buffalo-Ft. Erie (Fort Erie, ON)"
+    assert unread.status == {5022: None, 5031: None}
+
+    read, _seen = build(
+        unread,
+        answers((A,), interviewing={FORT_ERIE: True, 5031: False}),
+        WATCHES,
+        {},
+        {5031: "Halifax (Goffs, NS)"},
+    )
+    assert read.watches["w"].status is CentreStatus.INTERVIEWING
+    assert read.canadian(CentreStatus.NOT_INTERVIEWING) == ("Halifax (Goffs, NS)",)
+    assert read.canadian(CentreStatus.INTERVIEWING) == ()  # Fort Erie was never remembered
+
+    gone = {cid: c for cid, c in CENTRES.items() if cid != 5031}
+    after, _seen = build(
+        read, answers((A,), centres=gone), WATCHES, {}, {5031: "Halifax (Goffs, NS)"}
+    )
+    assert after.canadian(CentreStatus.NOT_LISTED) == ("Halifax (Goffs, NS)",)

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .card import renewal_opens, renewal_window_open
+from .centres import CentreStatus
 from .coordinator import NexusConfigEntry
 from .entity import (
     NexusCardEntity,
@@ -27,7 +28,7 @@ PARALLEL_UPDATES = 0
 class NexusServiceBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor of the service device."""
 
-    is_on_fn: Callable[[NexusData], bool]
+    is_on_fn: Callable[[NexusData], bool | None]
     attributes_fn: Callable[[NexusData], dict[str, Any]]
 
 
@@ -46,14 +47,22 @@ class NexusCardBinarySensorDescription(BinarySensorEntityDescription):
     attributes_fn: Callable[[date], dict[str, Any]]
 
 
+def _canadian_open(data: NexusData) -> bool | None:
+    """On while a Canadian centre interviews; unknown while none does and some are unread."""
+    if data.canadian(CentreStatus.INTERVIEWING):
+        return True
+    return None if data.canadian(None) else False
+
+
 SERVICE_BINARY_SENSORS = (
     NexusServiceBinarySensorDescription(
         key="canadian_centres_open",
         translation_key="canadian_centres_open",
-        is_on_fn=lambda data: bool(data.canadian_open),
+        is_on_fn=_canadian_open,
         attributes_fn=lambda data: {
-            "open_centres": [c.label for c in data.canadian_open],
-            "not_listed": list(data.canadian_not_listed),
+            "interviewing": list(data.canadian(CentreStatus.INTERVIEWING)),
+            "not_interviewing": list(data.canadian(CentreStatus.NOT_INTERVIEWING)),
+            "not_listed": list(data.canadian(CentreStatus.NOT_LISTED)),
         },
     ),
 )
@@ -100,13 +109,13 @@ class NexusServiceBinarySensor(NexusServiceEntity, BinarySensorEntity):
     entity_description: NexusServiceBinarySensorDescription
 
     @property
-    def is_on(self) -> bool:
+    def is_on(self) -> bool | None:
         """Read the state from the snapshot."""
         return self.entity_description.is_on_fn(self.coordinator.data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Which Canadian centres are listed, and which known ones are not."""
+        """Which Canadian centres interview, which are listed but do not, which are gone."""
         return self.entity_description.attributes_fn(self.coordinator.data)
 
 

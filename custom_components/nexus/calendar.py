@@ -45,11 +45,11 @@ def _address(location: Location) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _event(location: Location, slot: Slot) -> CalendarEvent:
+def _event(location: Location, label: str | None, slot: Slot) -> CalendarEvent:
     return CalendarEvent(
         start=slot.start,
         end=slot.end,
-        summary=f"NEXUS · {location.name}",
+        summary=f"NEXUS · {label or location.name}",
         location=_address(location),
         uid=slot.key,
     )
@@ -74,7 +74,7 @@ class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
         location, slot = watch.location, watch.matching[0]
         # Read several times per state written, and the same slot over many updates.
         if self._soonest is None or self._soonest[:2] != (location, slot):
-            self._soonest = (location, slot, _event(location, slot))
+            self._soonest = (location, slot, _event(location, watch.label, slot))
         return self._soonest[2]
 
     async def async_get_events(
@@ -86,7 +86,7 @@ class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
             return []
         start, end = start_date.astimezone(UTC), end_date.astimezone(UTC)
         return [
-            _event(watch.location, slot)
+            _event(watch.location, watch.label, slot)
             for slot in watch.matching
             if slot.start.astimezone(UTC) < end and slot.end.astimezone(UTC) > start
         ]

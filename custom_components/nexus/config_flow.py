@@ -27,6 +27,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
+from .centres import centre_labels
 from .const import (
     CONF_EARLIEST,
     CONF_EXPIRY,
@@ -89,9 +90,10 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 def _centre_options(centres: Mapping[int, Location]) -> list[SelectOptionDict]:
-    """Canadian centres first (most users look for one), then the others, by place."""
-    ordered = sorted(centres.values(), key=lambda c: (c.country_code != "CA", c.label, c.name))
-    return [SelectOptionDict(value=str(c.id), label=f"{c.label} · {c.name}") for c in ordered]
+    """Canadian centres first (most users look for one), then the others, by name."""
+    labels = centre_labels(centres.values())
+    ordered = sorted(centres.values(), key=lambda c: (c.country_code != "CA", labels[c.id]))
+    return [SelectOptionDict(value=str(c.id), label=labels[c.id]) for c in ordered]
 
 
 def _watch_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
@@ -159,8 +161,8 @@ class CentreWatchFlow(ConfigSubentryFlow):
         data = {key: value for key, value in user_input.items() if value not in (None, "")}
         data[CONF_LOCATION_ID] = location_id
         data[CONF_MIN_PLACES] = int(user_input[CONF_MIN_PLACES])
-        centre = self._centres.get(location_id)
-        return (centre.label if centre else str(location_id)), data
+        labels = centre_labels(self._centres.values())
+        return labels.get(location_id, str(location_id)), data
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a centre watch."""

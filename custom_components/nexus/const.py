@@ -38,6 +38,9 @@ SLOT_JITTER_SECONDS: Final = 15.0
 LOCATIONS_INTERVAL: Final = timedelta(hours=6)
 CAPACITY_INTERVAL: Final = timedelta(hours=1)
 CAPACITY_WINDOW: Final = timedelta(days=30)
+# Whether a centre interviews is read this often; it changes over months, not minutes.
+STATUS_INTERVAL: Final = timedelta(hours=6)
+STATUS_RETRY: Final = timedelta(minutes=30)
 MAX_BACKOFF: Final = timedelta(hours=1)
 REFUSED_ISSUE_AFTER: Final = timedelta(hours=1)
 MAX_CONCURRENT_REQUESTS: Final = 4

@@ -37,7 +37,7 @@ async def async_get_config_entry_diagnostics(
             for s in subentries
         ],
         "centres_listed": sorted(data.centres),
-        "canadian_not_listed": list(data.canadian_not_listed),
+        "centre_status": {str(cid): status for cid, status in sorted(data.status.items())},
         "watches": {
             subentry_id: {
                 "location_id": watch.location_id,

@@ -19,13 +19,15 @@ from .snapshot import WatchData
 from .ttp import Location, Slot
 
 
-def slot_details(slot: Slot, location: Location | None, places: int) -> dict[str, Any]:
+def slot_details(
+    slot: Slot, location: Location | None, label: str | None, places: int
+) -> dict[str, Any]:
     """Say what events, attributes and the action tell about an open slot."""
     return {
         "start": slot.start.isoformat(),
         "end": slot.end.isoformat(),
         "centre_id": slot.location_id,
-        "centre": location.name if location else None,
+        "centre": label,
         "centre_location": location.label if location else None,
         "local_time": slot.start.strftime("%Y-%m-%d %H:%M"),
         "time_zone": str(slot.start.tzinfo),
@@ -36,7 +38,7 @@ def slot_details(slot: Slot, location: Location | None, places: int) -> dict[str
 
 def watch_slot_details(watch: WatchData, slot: Slot) -> dict[str, Any]:
     """Describe one of a watch's slots, with the places known at its time."""
-    return slot_details(slot, watch.location, watch.places(slot))
+    return slot_details(slot, watch.location, watch.label, watch.places(slot))
 
 
 def add_subentry_entities(

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .card import days_until
+from .centres import CentreStatus, notice
 from .coordinator import NexusConfigEntry
 from .entity import (
     NexusCardEntity,
@@ -58,7 +59,11 @@ SERVICE_SENSORS = (
         key="canadian_centres_open",
         translation_key="canadian_centres_open",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: len(data.canadian_open),
+        value_fn=lambda data: (
+            len(data.canadian(CentreStatus.INTERVIEWING))
+            if data.canadian(CentreStatus.INTERVIEWING) or not data.canadian(None)
+            else None
+        ),
     ),
 )
 
@@ -85,6 +90,14 @@ WATCH_SENSORS = (
         translation_key="matching_slots",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda watch: len(watch.matching),
+    ),
+    NexusWatchSensorDescription(
+        key="centre_status",
+        translation_key="centre_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in CentreStatus],
+        value_fn=lambda watch: watch.status,
+        attributes_fn=lambda watch: {"notice": notice(watch.location)},
     ),
     NexusWatchSensorDescription(
         key="days_to_soonest_slot",
@@ -160,7 +173,9 @@ class NexusWatchSensor(NexusWatchEntity, SensorEntity):
 
     entity_description: NexusWatchSensorDescription
     # The state is the slot's start: what follows from it is not stored again in the history.
-    _unrecorded_attributes = frozenset({"end", "local_time", "scheduler_url", "time_zone"})
+    _unrecorded_attributes = frozenset(
+        {"end", "local_time", "notice", "scheduler_url", "time_zone"}
+    )
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -77,10 +77,10 @@ def _centre_slots(
     data = entry.runtime_data.data
     if centre_id not in data.centre_slots:
         raise _invalid("centre_not_watched", centre=str(centre_id))
-    location = data.centres.get(centre_id)
+    location, label = data.centres.get(centre_id), data.labels.get(centre_id)
     # Without a watch's wishes, every open slot of the centre; at least one place each.
     return [
-        slot_details(s, location, 1)
+        slot_details(s, location, label, 1)
         for s in data.centre_slots[centre_id]
         if _in_range(s, start, end)
     ]

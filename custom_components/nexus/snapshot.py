@@ -13,6 +13,7 @@ from itertools import accumulate
 from types import MappingProxyType
 from typing import Self
 
+from .centres import CentreStatus, publishes_times, statuses
 from .const import CAPACITY_WINDOW
 from .ttp import CapacitySlot, Location, Slot, time_key
 from .watch import Wishes, index_open_slots, matching, newly_open
@@ -45,6 +46,7 @@ class CapacityView:
     starts: tuple[datetime, ...]
     # Open, taken and all places of the rows before each index (one more than the rows).
     totals: tuple[tuple[int, int, int], ...]
+    publishes: bool  # it holds an interview time, booked or free: the centre interviews
 
     @classmethod
     def of(cls, location_id: int, rows: tuple[CapacitySlot, ...], fetched: datetime) -> Self:
@@ -61,6 +63,7 @@ class CapacityView:
             places={time_key(location_id, row.start): row.available for row in rows},
             starts=tuple(start for start, _row in ordered),
             totals=tuple(totals),
+            publishes=publishes_times(rows),
         )
 
     def window(self, start: datetime, end: datetime) -> tuple[int, int, int] | None:
@@ -123,6 +126,8 @@ class WatchData:
 
     location_id: int
     location: Location | None  # None while the scheduler does not list the centre
+    label: str | None  # as the booking site names it, with its place; None while not listed
+    status: CentreStatus | None  # None until its interview times have been read
     wishes: Wishes
     matching: tuple[Slot, ...]  # soonest first, one per start time
     repeated: Mapping[str, int]  # times the scheduler listed more than once: how often, by key
@@ -143,27 +148,23 @@ class NexusData:
     """The snapshot every entity reads."""
 
     centres: Mapping[int, Location]  # NEXUS centres the scheduler lists now
+    labels: Mapping[int, str]  # of the listed centres (see centres.centre_labels)
     known_canadian: Mapping[int, str]  # every Canadian NEXUS centre ever listed: id -> label
+    # Of every Canadian centre ever listed and every watched one; None: not read yet.
+    status: Mapping[int, CentreStatus | None]
     watches: Mapping[str, WatchData]  # by subentry id
     centre_slots: Mapping[int, tuple[Slot, ...]]  # open slots of each watched centre
     # Each fetched list, indexed; not part of the value.
     indexes: Mapping[SlotQuery, _Index] = field(compare=False, repr=False)
 
-    @property
-    def canadian_open(self) -> tuple[Location, ...]:
-        """Canadian NEXUS centres listed now, by label."""
+    def canadian(self, status: CentreStatus | None) -> tuple[str, ...]:
+        """Labels of the Canadian centres in a status (None: not read yet), in order."""
         return tuple(
             sorted(
-                (c for c in self.centres.values() if c.country_code == "CA"),
-                key=lambda c: c.label,
+                label
+                for cid, label in self.known_canadian.items()
+                if self.status.get(cid) == status
             )
-        )
-
-    @property
-    def canadian_not_listed(self) -> tuple[str, ...]:
-        """Labels of Canadian centres seen before that the scheduler no longer lists."""
-        return tuple(
-            sorted(label for cid, label in self.known_canadian.items() if cid not in self.centres)
         )
 
 
@@ -175,6 +176,8 @@ class Answers:
     centres: Mapping[int, Location]  # NEXUS centres listed
     slots: Mapping[SlotQuery, tuple[Slot, ...]]  # the soonest open slots, per query
     capacity: Mapping[int, CapacityView]  # of the watched centres
+    labels: Mapping[int, str]  # of the listed centres (see centres.centre_labels)
+    interviewing: Mapping[int, bool]  # whether each centre read so far publishes times
 
 
 def slot_queries(
@@ -213,6 +216,11 @@ def build(
     for cid, minimum in sorted(indexes):  # a centre's smallest minimum first
         centre_slots.setdefault(cid, indexes[cid, minimum].open)
 
+    status = statuses(
+        answers.centres,
+        answers.interviewing,
+        {*known_canadian, *(cid for cid, _wishes in watches.values())},
+    )
     last_watches = previous.watches if previous else {}
     watch_data: dict[str, WatchData] = {}
     next_seen: dict[str, AbstractSet[str]] = {}
@@ -235,6 +243,8 @@ def build(
         watch = WatchData(
             location_id=cid,
             location=answers.centres.get(cid),
+            label=answers.labels.get(cid),
+            status=status[cid],
             wishes=wishes,
             matching=match.slots,
             repeated=index.repeated,
@@ -251,7 +261,9 @@ def build(
 
     return NexusData(
         centres=_same(previous.centres if previous else None, answers.centres),
+        labels=_same(previous.labels if previous else None, answers.labels),
         known_canadian=_same(previous.known_canadian if previous else None, known_canadian),
+        status=_same(previous.status if previous else None, status),
         watches=MappingProxyType(watch_data),
         centre_slots=MappingProxyType(centre_slots),
         indexes=MappingProxyType(indexes),

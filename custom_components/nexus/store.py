@@ -1,4 +1,4 @@
-"""What the integration keeps on disk: the Canadian centres ever listed, and the slots told."""
+"""What is kept on disk: centres ever listed, whether they interview, slots told."""
 
 from collections.abc import Mapping, Set as AbstractSet
 from typing import Any
@@ -26,6 +26,7 @@ class NexusStore:
         )
         self._seen: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.seen")
         self.known_canadian: dict[int, str] = {}
+        self.interviewing: dict[int, bool] = {}  # as last read, by centre id
         self.seen: Mapping[str, AbstractSet[str]] = {}
         self._seen_changed = False
 
@@ -35,9 +36,12 @@ class NexusStore:
         seen = await _load(self._seen)
         try:
             self.known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
+            self.interviewing = {
+                int(k): v for k, v in stored.get("interviewing", {}).items() if isinstance(v, bool)
+            }
         except AttributeError, TypeError, ValueError:
             LOGGER.warning("Ignoring unreadable stored centre list; it is rebuilt")
-            self.known_canadian = {}
+            self.known_canadian, self.interviewing = {}, {}
         try:
             self.seen = {
                 str(sid): {str(key) for key in keys}
@@ -53,9 +57,20 @@ class NexusStore:
         if all(self.known_canadian.get(cid) == label for cid, label in listed.items()):
             return
         self.known_canadian |= listed
-        self._centres.async_delay_save(
-            lambda: {"canadian": {str(k): v for k, v in self.known_canadian.items()}}, 1
-        )
+        self._centres.async_delay_save(self._centres_data, 1)
+
+    def remember_status(self, location_id: int, *, interviewing: bool) -> None:
+        """Keep whether a centre publishes interview times, as last read."""
+        if self.interviewing.get(location_id) is interviewing:
+            return
+        self.interviewing[location_id] = interviewing
+        self._centres.async_delay_save(self._centres_data, 1)
+
+    def _centres_data(self) -> dict[str, Any]:
+        return {
+            "canadian": {str(k): v for k, v in self.known_canadian.items()},
+            "interviewing": {str(k): v for k, v in self.interviewing.items()},
+        }
 
     def remember_seen(self, seen: Mapping[str, AbstractSet[str]]) -> None:
         """Keep what is open now as the seen sets; written shortly after, and on unload."""

@@ -82,8 +82,8 @@ async def test_announce_an_opening(
 
     (phone,) = calls["phone"]
     when = moment.strftime("%A %-d %B %Y at %H:%M")
-    assert phone.data["title"] == "NEXUS slot open: Blaine, WA, US"
-    assert phone.data["message"].startswith(f"Blaine, WA, US: {when} (centre time)")
+    assert phone.data["title"] == "NEXUS slot open: Blaine, WA"
+    assert phone.data["message"].startswith(f"Blaine, WA: {when} (centre time)")
     assert "https://ttp.cbp.dhs.gov/" in phone.data["message"]
     assert phone.data["data"]["url"] == "https://ttp.cbp.dhs.gov/"
     (entities,) = calls["entities"]
@@ -92,7 +92,7 @@ async def test_announce_an_opening(
     (speak,) = calls["speak"]
     assert speak.data["entity_id"] == ["tts.home_assistant_cloud"]
     assert speak.data["media_player_entity_id"] == "media_player.living_room"
-    assert speak.data["message"] == f"A NEXUS interview slot is open at Blaine, WA, US, on {when}."
+    assert speak.data["message"] == f"A NEXUS interview slot is open at Blaine, WA, on {when}."
 
 
 async def test_quiet_hours_silence_only_the_speaker(

@@ -35,7 +35,7 @@ async def test_calendar_lists_matching_slots(
     events = await get_events(client, CALENDAR, "2026-11-30T00:00:00Z", "2026-12-31T00:00:00Z")
     assert events
     first = events[0]
-    assert first["summary"] == "NEXUS · Blaine NEXUS And FAST Enrollment Center"
+    assert first["summary"] == "NEXUS · Blaine, WA"
     assert first["location"] == "8115 Birch Bay Square St., Suite 104, BLAINE, WA 98230, US"
     assert first["start"] == {"dateTime": "2026-12-03T09:40:00-08:00"}
     assert first["end"] == {"dateTime": "2026-12-03T09:50:00-08:00"}

@@ -78,17 +78,17 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
     result = await start_watch(hass, loaded_entry)
     assert result["type"] is FlowResultType.FORM
     options = result["data_schema"].schema["location_id"].config["options"]
-    # Canadian centres come first, so they are easy to find.
-    assert [o["label"].split(" · ")[0] for o in options[:3]] == [
-        "Calgary, AB, CA",
-        "Edmonton, AB, CA",
-        "Fort Erie, ON, CA",
+    # Canadian centres come first, so they are easy to find, by the names people know.
+    assert [o["label"] for o in options[:3]] == [
+        "Buffalo-Ft. Erie (Fort Erie, ON)",
+        "Calgary, AB",
+        "Edmonton, AB",
     ]
-    assert all(", CA" in o["label"] for o in options[:11])
-    assert {
-        "value": str(BLAINE),
-        "label": "Blaine, WA, US · Blaine NEXUS And FAST Enrollment Center",
-    } in options
+    canadian = {"AB", "BC", "MB", "NS", "ON", "QC"}
+    assert all(o["label"].rstrip(")")[-2:] in canadian for o in options[:11])
+    assert not any(o["label"].rstrip(")")[-2:] in canadian for o in options[11:])
+    assert {"value": "5031", "label": "Halifax (Goffs, NS)"} in options
+    assert {"value": str(BLAINE), "label": "Blaine, WA"} in options
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
@@ -103,7 +103,7 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Fort Erie, ON, CA"
+    assert result["title"] == "Buffalo-Ft. Erie (Fort Erie, ON)"
     await hass.async_block_till_done()
 
     (subentry,) = loaded_entry.subentries.values()
@@ -117,7 +117,7 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
         "minimum_places": 2,
     }
     # No documentation needed: the next-slot sensor exists right away.
-    assert hass.states.get("sensor.fort_erie_on_ca_next_matching_slot") is not None
+    assert hass.states.get("sensor.buffalo_ft_erie_fort_erie_on_next_matching_slot") is not None
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ async def test_reconfigure_watch(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     subentry = loaded_entry.subentries[subentry_id]
-    assert subentry.title == "Mississauga, ON, CA"
+    assert subentry.title == "Toronto (Mississauga, ON)"
     assert subentry.data["location_id"] == TORONTO
     assert subentry.data["weekdays"] == ["tue"]
     assert loaded_entry.state is ConfigEntryState.LOADED
@@ -241,7 +241,7 @@ async def test_reconfigure_watch_of_a_centre_no_longer_listed(
 
     result = await loaded_entry.start_subentry_reconfigure_flow(hass, subentry_id)
     options = result["data_schema"].schema["location_id"].config["options"]
-    assert options[-1] == {"value": str(TORONTO), "label": "Mississauga, ON, CA"}
+    assert options[-1] == {"value": str(TORONTO), "label": "Toronto (Mississauga, ON)"}
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"location_id": str(BLAINE), "weekdays": [], "minimum_places": 1}

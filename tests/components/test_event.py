@@ -57,7 +57,7 @@ async def test_an_opening_is_told_once_with_its_details(
 
     assert told.starts() == [aware(simulator, moment)]
     attributes = told.events[0]
-    assert attributes["centre"] == "Blaine NEXUS And FAST Enrollment Center"
+    assert attributes["centre"] == "Blaine, WA"
     assert attributes["centre_location"] == "Blaine, WA, US"
     assert attributes["local_time"] == moment.strftime("%Y-%m-%d %H:%M")
     assert attributes["time_zone"] == "America/Los_Angeles"

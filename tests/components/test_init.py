@@ -45,14 +45,17 @@ async def test_one_request_per_distinct_centre(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    assert counts(simulator) == {"locations": 1, "slots": 2, "capacity": 2}
+    # The capacity view of the two watched centres, and at start whether each Canadian
+    # centre interviews: Fort Erie's own view tells, Halifax publishes nothing in the next 30
+    # days and is read over the 60 after too, the nine others show times in the first 30.
+    assert counts(simulator) == {"locations": 1, "slots": 2, "capacity": 2 + 9 + 2}
 
     await advance(hass, freezer, CYCLE)
-    assert counts(simulator) == {"locations": 1, "slots": 4, "capacity": 2}
+    assert counts(simulator) == {"locations": 1, "slots": 4, "capacity": 13}
 
     for _ in range(18):  # an hour later the capacity view is due again
         await advance(hass, freezer, CYCLE)
-    assert counts(simulator) == {"locations": 1, "slots": 40, "capacity": 4}
+    assert counts(simulator) == {"locations": 1, "slots": 40, "capacity": 15}
 
 
 async def test_outage_makes_entities_unavailable_and_logs_once(
@@ -148,7 +151,7 @@ async def test_known_canadian_centres_survive_a_restart(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await advance(hass, freezer, timedelta(seconds=5))
     stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.centres"]["data"]["canadian"]
-    assert stored[str(OTTAWA_AIRPORT)] == "Ottawa, ON, CA"
+    assert stored[str(OTTAWA_AIRPORT)] == "Ottawa International Airport (Ottawa, ON)"
     assert len(stored) == 11
 
     # "Restart": unload, the scheduler stops listing Ottawa airport, set up again.
@@ -159,9 +162,12 @@ async def test_known_canadian_centres_survive_a_restart(
 
     state = hass.states.get(CANADIAN_OPEN)
     assert state.state == "on"
-    assert state.attributes["not_listed"] == ["Ottawa, ON, CA"]
-    assert "Ottawa, ON, CA" not in state.attributes["open_centres"]
-    assert hass.states.get("sensor.nexus_canadian_centres_open").state == "10"
+    ottawa = "Ottawa International Airport (Ottawa, ON)"
+    assert state.attributes["not_listed"] == [ottawa]
+    assert ottawa not in state.attributes["interviewing"]
+    # Every other Canadian centre publishes times in the demo, but Halifax.
+    assert state.attributes["not_interviewing"] == ["Halifax (Goffs, NS)"]
+    assert hass.states.get("sensor.nexus_canadian_centres_open").state == "9"
 
 
 async def test_no_canadian_centre_listed(

@@ -41,7 +41,7 @@ async def test_slots_of_a_watch(
         "start": "2026-12-03T09:40:00-08:00",
         "end": "2026-12-03T09:50:00-08:00",
         "centre_id": BLAINE,
-        "centre": "Blaine NEXUS And FAST Enrollment Center",
+        "centre": "Blaine, WA",
         "centre_location": "Blaine, WA, US",
         "local_time": "2026-12-03 09:40",
         "time_zone": "America/Los_Angeles",
@@ -70,6 +70,7 @@ async def test_slots_of_a_centre(hass: HomeAssistant, loaded_entry: MockConfigEn
     watched = int(hass.states.get("sensor.fort_erie_on_ca_matching_slots_open").state)
     assert len(fort_erie) >= watched
     assert {s["centre_id"] for s in fort_erie} == {FORT_ERIE}
+    assert {s["centre"] for s in fort_erie} == {"Buffalo-Ft. Erie (Fort Erie, ON)"}
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,22 @@ async def test_timeline_opens_takes_and_unlists(
     assert opened in {s.start for s in await client.get_soonest_slots(BLAINE, zone)}
 
 
+async def test_a_closed_centre_publishes_nothing_until_it_reopens(
+    client: TTPClient, simulator: RunningSimulator, session: aiohttp.ClientSession
+) -> None:
+    halifax = await centre(client, 5031)  # listed all along, as during the closure
+    now = datetime.now(UTC)
+    window = (halifax.time_zone, now, now + timedelta(days=90))
+    assert await client.get_capacity(5031, *window) == ()
+    assert await client.get_soonest_slots(5031, halifax.time_zone) == ()
+
+    await control(session, simulator, "POST", "/advance", seconds=185)  # the demo's reopening
+    rows = await client.get_capacity(5031, *window)
+    assert rows
+    assert all(row.total == 2 for row in rows)
+    assert len(await client.get_soonest_slots(5031, halifax.time_zone)) == 4
+
+
 async def test_control_sets_slots_and_listing(
     client: TTPClient, simulator: RunningSimulator, session: aiohttp.ClientSession
 ) -> None:

@@ -125,6 +125,7 @@ class Location:
     operational: bool
     services: tuple[str, ...]
     map_file_name: str | None
+    notes: str = ""  # the scheduler's free-text notice, in English
 
     @classmethod
     def from_json(cls, data: object) -> Self:
@@ -151,6 +152,7 @@ class Location:
             operational=_optional(obj, "operational", bool, True),
             services=services,
             map_file_name=_optional(obj, "mapFileName", str, "") or None,
+            notes=_optional(obj, "notes", str, "").strip(),
         )
 
     @property
