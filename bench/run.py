@@ -5,6 +5,8 @@ python -m bench [--smoke] [--out FILE]   (scripts/bench; results in bench/RESULT
 
 import argparse
 from collections.abc import Callable
+from datetime import timedelta
+import importlib
 import json
 import os
 from pathlib import Path
@@ -25,6 +27,19 @@ NEXUS_IDS = sorted(
     if any(s["name"] == "NEXUS" for s in c["services"])
 )
 WAYS = ("integration", "rest")
+# The integration's polling, read at run time (mypy checks the integration as its own package).
+_CONST = importlib.import_module("custom_components.nexus.const")
+SLOT_INTERVAL: timedelta = _CONST.SLOT_INTERVAL
+SLOT_JITTER_SECONDS: float = _CONST.SLOT_JITTER_SECONDS
+CATCH_SCALE_DOWN = 60  # the catch-rate case runs 60 times faster than real time
+# The polling compared for the catch rate: this release's, and the 3 minutes before it.
+CADENCES = {
+    f"every {SLOT_INTERVAL.total_seconds():g} s + 0-{SLOT_JITTER_SECONDS:g} s (now)": (
+        SLOT_INTERVAL.total_seconds(),
+        SLOT_JITTER_SECONDS,
+    ),
+    "every 180 s + 0-15 s (before)": (180.0, 15.0),
+}
 FIELDS = (
     "cpu_ms",
     "cpu_same_ms",
@@ -140,20 +155,64 @@ def _targets(results: dict[int, dict[str, Any]], ks: list[int], ss: list[int]) -
     return rows
 
 
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def _latency_text(figures: dict[str, Any]) -> str:
     waits = sorted(figures["waits_s"])
     period = figures["period_s"]
-    median = statistics.median(waits)
-    p95 = waits[min(len(waits) - 1, round(0.95 * (len(waits) - 1)))]
-    production = 180 + 15 / 2  # the mean production polling period, in seconds
+    median, p95 = statistics.median(waits), _p95(waits)
+    production = SLOT_INTERVAL.total_seconds() + SLOT_JITTER_SECONDS / 2  # the mean period
     return (
         f"Detection latency, measured: {len(waits)} openings at random moments, each timed "
         "from the stand-in opening the slot to the event entity firing, with the polling "
-        f"interval scaled from 180 s down to {figures['interval_s']:g} s (jitter scaled too; "
-        f"mean period measured {period:.2f} s). Median {median:.2f} s, 95th percentile "
-        f"{p95:.2f} s: {median / period:.2f} and {p95 / period:.2f} of the polling period, "
-        f"that is about {median / period * production:.0f} s and "
-        f"{p95 / period * production:.0f} s at the production interval.\n"
+        f"interval scaled from {SLOT_INTERVAL.total_seconds():g} s down to "
+        f"{figures['interval_s']:g} s (jitter scaled too; mean period measured {period:.2f} s). "
+        f"Median {median:.2f} s, 95th percentile {p95:.2f} s: {median / period:.2f} and "
+        f"{p95 / period:.2f} of the polling period, that is about "
+        f"{median / period * production:.0f} s and {p95 / period * production:.0f} s at the "
+        "production interval.\n"
+    )
+
+
+def catch_figures(figures: dict[str, Any]) -> dict[str, float]:
+    """Summarise one catch-rate run: rates in percent, waits in production seconds."""
+    pairs = list(zip(figures["lifetimes_s"], figures["waits_s"], strict=True))
+    caught = [wait for _life, wait in pairs if wait >= 0]
+    short = [wait for life, wait in pairs if life < 120]
+    return {
+        "openings": len(pairs),
+        "caught_pct": 100 * len(caught) / len(pairs),
+        "short": len(short),
+        "short_caught_pct": 100 * sum(w >= 0 for w in short) / len(short) if short else 0.0,
+        "median_wait_s": statistics.median(caught) if caught else 0.0,
+        "p95_wait_s": _p95(caught) if caught else 0.0,
+        "requests_per_hour": figures["requests_per_hour"],
+    }
+
+
+def _catch_text(runs: dict[str, dict[str, float]]) -> str:
+    rows = [
+        (
+            "| polling | openings | caught | caught, lifetime under 2 min | "
+            "median time to event | 95th percentile | slot requests an hour per centre |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    rows += [
+        f"| {name} | {r['openings']} | {r['caught_pct']:.1f} % | {r['short_caught_pct']:.1f} % "
+        f"(of {r['short']}) | {r['median_wait_s']:.0f} s | {r['p95_wait_s']:.0f} s | "
+        f"{r['requests_per_hour']:.0f} |"
+        for name, r in runs.items()
+    ]
+    return (
+        "Catch rate, measured: openings at random moments (one every 40 s on average, several "
+        "open at once), each taken again after a lifetime drawn log-uniform from 30 s to "
+        "10 min; caught when its `slot_opened` event fired while the stand-in still held the "
+        f"slot. Time scaled down {CATCH_SCALE_DOWN}x, polling included; times below are "
+        "production seconds.\n\n" + "\n".join(rows) + "\n"
     )
 
 
@@ -164,6 +223,7 @@ def report(  # noqa: PLR0917
     repeats: int,
     cycles: int,
     latency: dict[str, Any],
+    catch: dict[str, dict[str, float]],
 ) -> str:
     """Format the results as Markdown."""
     return (
@@ -183,6 +243,8 @@ def report(  # noqa: PLR0917
         + "\n".join(_targets(results, ks, ss))
         + "\n\n"
         + _latency_text(latency)
+        + "\n"
+        + _catch_text(catch)
     )
 
 
@@ -201,6 +263,7 @@ def main() -> None:
         ([1], [10], 1, 2) if args.smoke else ([1, 5, 26], [10, 500, 5000], 1, 7)
     )
     trials, interval = (2, 2.0) if args.smoke else (40, 4.0)
+    openings = 4 if args.smoke else 200
     started = time.perf_counter()
     simulator, sim = start_simulator("bench")
     results: dict[int, dict[str, Any]] = {}
@@ -221,10 +284,17 @@ def main() -> None:
                     print(f"bench: K={k} S={s} {way}: {results[k][way][str(s)]}", flush=True)
         latency = run_worker("latency", sim, trials, interval)
         print(f"bench: latency: {latency}", flush=True)
+        catch = {
+            name: catch_figures(
+                run_worker("catch", sim, openings, every, jitter, 1 / CATCH_SCALE_DOWN)
+            )
+            for name, (every, jitter) in list(CADENCES.items())[: 1 if args.smoke else None]
+        }
+        print(f"bench: catch rate: {catch}", flush=True)
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
-    text = "# Benchmark results\n\n" + report(results, ks, ss, repeats, cycles, latency)
+    text = "# Benchmark results\n\n" + report(results, ks, ss, repeats, cycles, latency, catch)
     took = time.perf_counter() - started
     text += f"\nRun: `scripts/bench{' --smoke' if args.smoke else ''}`, {took:.0f} s.\n"
     out = args.out or (None if args.smoke else RESULTS)

@@ -3,7 +3,8 @@
 Home Assistant runs in this process, so each update cycle is driven directly through the
 coordinators (no debounce) and the event loop's own CPU time is read with time.thread_time.
 WAY "latency" instead lets the integration poll on its own schedule, scaled down, and times
-openings until the event entity fires. Prints one JSON object with the figures.
+openings until the event entity fires; WAY "catch" counts the openings told while still
+open. Prints one JSON object with the figures.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 import importlib
 from itertools import pairwise
 import json
+import math
 import os
 from pathlib import Path
 import random
@@ -265,6 +267,11 @@ async def work(  # noqa: PLR0917
     first update records them as seen rather than announcing thousands of openings.
     """
     await _control(sim, "/regenerate", open_slots=size, locations=centres)
+    if way == "integration":
+        # The cycles run back to back, each standing for a poll a minute apart: the 30 s
+        # floor between two requests for a centre's slots would answer them from the last.
+        coordinator = importlib.import_module("custom_components.nexus.coordinator")
+        vars(coordinator).update(SLOT_FLOOR=timedelta(0))
     hass, database = await _start(way, centres, sim, port)
     refresh = (
         await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
@@ -289,13 +296,15 @@ def _weekday_times() -> Any:
 async def latency(sim: str, port: int, trials: int, interval: float) -> dict[str, Any]:
     """Open a slot at a random moment, `trials` times; time each until the event entity fires.
 
-    The integration polls on its own schedule, scaled from 180 s (+ up to 15 s of jitter)
-    down to `interval` seconds, so that many trials fit in minutes.
+    The integration polls on its own schedule, scaled from its production interval (and
+    jitter) down to `interval` seconds, so that many trials fit in minutes.
     """
-    # Patched before Home Assistant imports the integration, which then uses this module.
-    coordinator = importlib.import_module("custom_components.nexus.coordinator")
-    vars(coordinator).update(
-        SLOT_INTERVAL=timedelta(seconds=interval), SLOT_JITTER_SECONDS=interval * 15 / 180
+    const = importlib.import_module("custom_components.nexus.const")
+    _scale_polling(
+        interval,
+        const.SLOT_INTERVAL.total_seconds(),
+        const.SLOT_JITTER_SECONDS,
+        const.SLOT_FLOOR.total_seconds(),
     )
     centre = 5020
     await _control(sim, "/regenerate", open_slots=10, locations=[centre])
@@ -326,16 +335,96 @@ async def latency(sim: str, port: int, trials: int, interval: float) -> dict[str
     return {"interval_s": interval, "period_s": statistics.mean(gaps), "waits_s": waits}
 
 
+def _scale_polling(interval: float, production: float, jitter: float, floor: float) -> None:
+    """Scale the integration's polling from `production` seconds down to `interval`.
+
+    Patched before Home Assistant imports the integration, which then uses these values.
+    """
+    scale = interval / production
+    coordinator = importlib.import_module("custom_components.nexus.coordinator")
+    vars(coordinator).update(
+        SLOT_INTERVAL=timedelta(seconds=interval),
+        SLOT_JITTER_SECONDS=jitter * scale,
+        SLOT_FLOOR=timedelta(seconds=floor * scale),
+    )
+
+
+async def catch_rate(  # noqa: PLR0917
+    sim: str, port: int, openings: int, production: float, jitter: float, scale: float
+) -> dict[str, Any]:
+    """Open slots at random moments, each taken again after a random lifetime.
+
+    Lifetimes are log-uniform from 30 s to 10 min; openings come at random (exponential
+    gaps), several open at once. An opening is caught when its `slot_opened` event fires
+    while the stand-in still holds it. Every duration is scaled by `scale`, polling included.
+    """
+    const = importlib.import_module("custom_components.nexus.const")
+    _scale_polling(production * scale, production, jitter, const.SLOT_FLOOR.total_seconds())
+    centre = 5020
+    await _control(sim, "/regenerate", open_slots=10, locations=[centre])
+    hass, _database = await _start("catch", [centre], sim, port)
+    await _setup_integration(hass, [centre])
+    told: dict[str, float] = {}
+
+    @callback
+    def on_state(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        if event.data["entity_id"].startswith("event.") and new is not None:
+            local = new.attributes.get("local_time")
+            if local and local not in told:
+                told[str(local)] = time.perf_counter()
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
+    before = (await _control(sim, ""))["counts"].get("slots", 0)
+    began = time.perf_counter()
+    rng = random.Random(14)
+    times = _weekday_times()
+    records: list[tuple[float, float, float | None]] = []  # lifetime, wait, opened
+
+    async def one(stamp: str, lifetime: float) -> None:
+        await _control(sim, "/slots", location=centre, start=stamp, available=1)
+        opened = time.perf_counter()
+        await asyncio.sleep(lifetime * scale)
+        # Taken: an event that fires from now on comes too late.
+        await _control(sim, "/slots", location=centre, start=stamp, available=0)
+        gone = time.perf_counter()
+        when = told.get(stamp.replace("T", " "))
+        caught = when is not None and when < gone
+        records.append((lifetime, (when - opened) / scale if caught and when else -1, opened))
+
+    tasks = []
+    for _ in range(openings):
+        await asyncio.sleep(rng.expovariate(1 / 40) * scale)  # one opening every 40 s
+        lifetime = math.exp(rng.uniform(math.log(30), math.log(600)))
+        tasks.append(asyncio.create_task(one(next(times), lifetime)))
+    await asyncio.gather(*tasks)
+    elapsed = (time.perf_counter() - began) / scale
+    requests = (await _control(sim, ""))["counts"].get("slots", 0) - before
+    await hass.async_stop()
+    return {
+        "interval_s": production,
+        "lifetimes_s": [r[0] for r in records],
+        "waits_s": [r[1] for r in records],  # -1: missed
+        "requests_per_hour": requests / elapsed * 3600,
+    }
+
+
 def main() -> None:
     """Parse the arguments the bench runner passes and print the figures as JSON.
 
     python -m bench.worker integration|rest SIM PORT CYCLES CENTRES SIZE
     python -m bench.worker latency SIM PORT TRIALS INTERVAL
+    python -m bench.worker catch SIM PORT OPENINGS PRODUCTION_INTERVAL JITTER SCALE
     """
     way, sim, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
         if way == "latency":
             figures = asyncio.run(latency(sim, port, int(sys.argv[4]), float(sys.argv[5])))
+        elif way == "catch":
+            openings, production, jitter, scale = sys.argv[4:8]
+            figures = asyncio.run(
+                catch_rate(sim, port, int(openings), float(production), float(jitter), float(scale))
+            )
         else:
             centres = [int(c) for c in sys.argv[5].split(",")]
             size = int(sys.argv[6])

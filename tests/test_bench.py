@@ -26,3 +26,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert text.count("| 1.0 |") >= 2
     # Openings at random moments were timed until the event entity fired.
     assert "Detection latency, measured: 2 openings" in text
+    # Openings with random lifetimes, at the cadence of this release, counted as caught or
+    # missed (the full run compares the old cadence too).
+    assert "Catch rate, measured" in text
+    (row,) = [line for line in text.splitlines() if line.startswith("| every 60 s")]
+    assert row.split(" | ")[1] == "4"

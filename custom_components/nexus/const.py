@@ -11,6 +11,12 @@ LOGGER = logging.getLogger(__package__)
 # environment variable; users never need it.
 ENV_SCHEDULER_URL: Final = "NEXUS_SCHEDULER_URL"
 SCHEDULER_WEBSITE: Final = "https://ttp.cbp.dhs.gov/"
+# The booking site's NEXUS scheduling page, where a user books after an alert: public alert
+# tools link it, and it saves the clicks from the home page while the slot is still open.
+BOOKING_URL: Final = (
+    "https://ttp.cbp.dhs.gov/schedulerui/schedule-interview/location"
+    "?lang=en&vo=true&returnUrl=ttp-external&service=nh"
+)
 
 SLOT_OPENED: Final = "slot_opened"
 # Seconds before the seen-slot set is written; Home Assistant writes it at once when it stops.
@@ -32,15 +38,22 @@ CONF_EXPIRY: Final = "expiry_date"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_PLACES: Final = 10
 
-# Polling: slots every few minutes (openings last minutes), the slow-moving views less often.
-SLOT_INTERVAL: Final = timedelta(minutes=3)
-SLOT_JITTER_SECONDS: Final = 15.0
+# Polling: slots every minute (an opening is usually taken within a minute or two), the
+# slow-moving views less often.
+SLOT_INTERVAL: Final = timedelta(seconds=60)
+SLOT_JITTER_SECONDS: Final = 5.0
+# However often an update is asked for (an automation calling homeassistant.update_entity in
+# a loop included), a centre's slots are asked of the scheduler at most this often; an update
+# inside it is answered from the last fetch.
+SLOT_FLOOR: Final = timedelta(seconds=30)
 LOCATIONS_INTERVAL: Final = timedelta(hours=6)
 CAPACITY_INTERVAL: Final = timedelta(hours=1)
 CAPACITY_WINDOW: Final = timedelta(days=30)
 # Whether a centre interviews is read this often; it changes over months, not minutes.
 STATUS_INTERVAL: Final = timedelta(hours=6)
 STATUS_RETRY: Final = timedelta(minutes=30)
+# A refusing scheduler is left alone at least this long, doubling up to the maximum.
+MIN_BACKOFF: Final = timedelta(minutes=3)
 MAX_BACKOFF: Final = timedelta(hours=1)
 REFUSED_ISSUE_AFTER: Final = timedelta(hours=1)
 MAX_CONCURRENT_REQUESTS: Final = 4

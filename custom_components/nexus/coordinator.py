@@ -20,7 +20,9 @@ from .const import (
     LOGGER,
     MAX_BACKOFF,
     MAX_CONCURRENT_REQUESTS,
+    MIN_BACKOFF,
     REFUSED_ISSUE_AFTER,
+    SLOT_FLOOR,
     SLOT_INTERVAL,
     SLOT_JITTER_SECONDS,
     SLOT_LIMIT,
@@ -29,7 +31,7 @@ from .const import (
     SUBENTRY_WATCH,
 )
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
-from .snapshot import Answers, CapacityView, NexusData, build, slot_queries
+from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
 from .store import NexusStore
 from .ttp import (
     CapacitySlot,
@@ -69,6 +71,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._labels: dict[int, str] = {}
         self._centres_fetched: datetime | None = None
         self._status_due: dict[int, datetime] = {}  # when each centre's status is read next
+        self._fetched: dict[SlotQuery, tuple[datetime, tuple[Slot, ...]]] = {}
         self._capacity: dict[int, CapacityView] = {}
         self._refusals = 0
         self._refused_since: datetime | None = None
@@ -135,7 +138,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             if cid not in self._capacity or now - self._capacity[cid].fetched >= CAPACITY_INTERVAL
         ]
         slot_results, capacity_results = await asyncio.gather(
-            asyncio.gather(*(self._slots(cid, minimum) for cid, minimum in queries)),
+            asyncio.gather(*(self._slots(query, now) for query in queries)),
             asyncio.gather(*(self._capacity_view(cid, now) for cid in due_capacity)),
         )
         for cid, rows in zip(due_capacity, capacity_results, strict=True):
@@ -202,12 +205,18 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         await super().async_shutdown()
         await self.store.async_flush()
 
-    async def _slots(self, location_id: int, minimum: int) -> tuple[Slot, ...]:
+    async def _slots(self, query: SlotQuery, now: datetime) -> tuple[Slot, ...]:
+        last = self._fetched.get(query)
+        if last is not None and now - last[0] < SLOT_FLOOR:
+            return last[1]  # asked again too soon: the scheduler is not asked twice
+        location_id, minimum = query
         zone = self._centres[location_id].time_zone
         async with self._limit:
-            return await self.client.get_soonest_slots(
+            found = await self.client.get_soonest_slots(
                 location_id, zone, limit=SLOT_LIMIT, minimum=minimum
             )
+        self._fetched[query] = (now, found)
+        return found
 
     async def _capacity_view(
         self, location_id: int, start: datetime, end: datetime | None = None
@@ -219,13 +228,13 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             )
 
     def _refused(self, err: TTPRefusedError, now: datetime) -> UpdateFailed:
-        """Back off: the server's Retry-After, else doubling from the normal interval."""
+        """Back off: the server's Retry-After, else doubling from three minutes."""
         self._refusals += 1
         if self._refused_since is None:
             self._refused_since = now
-        backoff = min(SLOT_INTERVAL * 2**self._refusals, MAX_BACKOFF)
+        backoff = min(MIN_BACKOFF * 2**self._refusals, MAX_BACKOFF)
         if err.retry_after is not None:
-            backoff = max(timedelta(seconds=err.retry_after), SLOT_INTERVAL)
+            backoff = max(timedelta(seconds=err.retry_after), MIN_BACKOFF)
         if now - self._refused_since >= REFUSED_ISSUE_AFTER:
             async_set_refused_issue(self.hass, refused=True)
         failed = _update_failed(err)

@@ -13,7 +13,7 @@ from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE, SUBENTRY_WATCH
+from .const import BOOKING_URL, CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE, SUBENTRY_WATCH
 from .coordinator import NexusConfigEntry, NexusCoordinator
 from .snapshot import WatchData
 from .ttp import Location, Slot
@@ -32,7 +32,7 @@ def slot_details(
         "local_time": slot.start.strftime("%Y-%m-%d %H:%M"),
         "time_zone": str(slot.start.tzinfo),
         "places": places,
-        "scheduler_url": SCHEDULER_WEBSITE,
+        "scheduler_url": BOOKING_URL,
     }
 
 

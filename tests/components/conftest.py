@@ -31,7 +31,8 @@ from simulator import Scenario, load_scenario
 from tests.conftest import RunningSimulator
 
 NOW = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
-# A polling cycle is three minutes plus up to 15 s of jitter.
+# Longer than one polling period (60 s plus up to 5 s of jitter): moving frozen time this far
+# fires exactly one update, whatever the jitter.
 CYCLE = timedelta(minutes=3, seconds=16)
 BLAINE = 5020
 FORT_ERIE = 5022

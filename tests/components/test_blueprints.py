@@ -16,9 +16,10 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
+from custom_components.nexus.const import BOOKING_URL
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, advance, closed_time
+from .conftest import BLAINE, CYCLE, advance, closed_time, open_slot
 from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -84,8 +85,18 @@ async def test_announce_an_opening(
     when = moment.strftime("%A %-d %B %Y at %H:%M")
     assert phone.data["title"] == "NEXUS slot open: Blaine, WA"
     assert phone.data["message"].startswith(f"Blaine, WA: {when} (centre time)")
-    assert "https://ttp.cbp.dhs.gov/" in phone.data["message"]
-    assert phone.data["data"]["url"] == "https://ttp.cbp.dhs.gov/"
+    assert BOOKING_URL in phone.data["message"]
+    # Seen at once: time-sensitive on iOS, high priority and its own channel on Android,
+    # with a button that opens the booking page.
+    assert phone.data["data"] == {
+        "url": BOOKING_URL,
+        "clickAction": BOOKING_URL,
+        "actions": [{"action": "URI", "title": "Book now", "uri": BOOKING_URL}],
+        "ttl": 0,
+        "priority": "high",
+        "channel": "NEXUS openings",
+        "push": {"interruption-level": "time-sensitive"},
+    }
     (entities,) = calls["entities"]
     assert entities.data["entity_id"] == ["notify.kitchen_display"]
     assert entities.data["message"] == phone.data["message"]
@@ -93,6 +104,27 @@ async def test_announce_an_opening(
     assert speak.data["entity_id"] == ["tts.home_assistant_cloud"]
     assert speak.data["media_player_entity_id"] == "media_player.living_room"
     assert speak.data["message"] == f"A NEXUS interview slot is open at Blaine, WA, on {when}."
+
+
+async def test_critical_alert_rings_through_silent_mode(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    await automation(hass, "announce_openings.yaml", ANNOUNCE | {"critical": True})
+    open_slot(simulator)
+    await advance(hass, freezer, CYCLE)
+
+    (phone,) = calls["phone"]
+    assert phone.data["data"]["channel"] == "alarm_stream"
+    assert phone.data["data"]["push"] == {
+        "interruption-level": "critical",
+        "sound": {"name": "default", "critical": 1, "volume": 1.0},
+    }
+    assert phone.data["data"]["actions"][0]["uri"] == BOOKING_URL
 
 
 async def test_quiet_hours_silence_only_the_speaker(

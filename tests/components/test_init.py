@@ -309,3 +309,65 @@ async def test_card_counts_down_at_midnight(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.alex_days_until_expiry").state == "196"
+
+
+async def test_forced_updates_ask_the_scheduler_at_most_every_30_seconds(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    await advance(hass, freezer, CYCLE)
+    start = counts(simulator)["slots"]
+    coordinator = loaded_entry.runtime_data
+    # A burst: twenty refreshes asked for within 28 seconds, as an automation looping on
+    # homeassistant.update_entity would.
+    for _ in range(10):
+        await coordinator.async_refresh()
+        await hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": NEXT_SLOT}, blocking=True
+        )
+        await advance(hass, freezer, timedelta(seconds=2.8))
+    assert counts(simulator)["slots"] == start
+    assert hass.states.get(NEXT_SLOT).state != STATE_UNAVAILABLE
+
+    await advance(hass, freezer, timedelta(seconds=3))
+    await coordinator.async_refresh()
+    assert counts(simulator)["slots"] == start + 2  # Blaine and Fort Erie, once each
+
+
+async def test_another_cadence_with_polling_off_and_an_automation(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The entry's system options: polling off; an automation asks when it wants instead.
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, pref_disable_polling=True)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": [{"trigger": "event", "event_type": "check_nexus_now"}],
+                "actions": [
+                    {"action": "homeassistant.update_entity", "target": {"entity_id": NEXT_SLOT}}
+                ],
+            }
+        },
+    )
+    start = counts(simulator)["slots"]
+    for _ in range(20):
+        await advance(hass, freezer, timedelta(minutes=1))
+    # Twenty minutes with polling off: the integration asked nothing by itself...
+    assert counts(simulator)["slots"] == start
+    for _ in range(3):
+        hass.bus.async_fire("check_nexus_now")
+        await advance(hass, freezer, timedelta(minutes=5))
+    # ...and each time the automation asked, both watched centres were read once.
+    assert counts(simulator)["slots"] == start + 3 * 2

@@ -8,7 +8,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nexus.const import DOMAIN
+from custom_components.nexus.const import BOOKING_URL, DOMAIN
 
 from .conftest import BLAINE, FORT_ERIE, TORONTO
 
@@ -46,7 +46,7 @@ async def test_slots_of_a_watch(
         "local_time": "2026-12-03 09:40",
         "time_zone": "America/Los_Angeles",
         "places": 3,
-        "scheduler_url": "https://ttp.cbp.dhs.gov/",
+        "scheduler_url": BOOKING_URL,
     }
 
 
