@@ -55,8 +55,14 @@ STATUS_RETRY: Final = timedelta(minutes=30)
 # A refusing scheduler is left alone at least this long, doubling up to the maximum.
 MIN_BACKOFF: Final = timedelta(minutes=3)
 MAX_BACKOFF: Final = timedelta(hours=1)
+# A server's Retry-After is honoured up to this; after any wait the integration tries again.
+MAX_RETRY_AFTER: Final = timedelta(hours=6)
 REFUSED_ISSUE_AFTER: Final = timedelta(hours=1)
 MAX_CONCURRENT_REQUESTS: Final = 4
+# The Canadian centres remembered as "no longer listed": those listed in the last year, at
+# most this many (a list that invented ids at every read would otherwise grow it forever).
+KNOWN_CENTRES_KEPT: Final = timedelta(days=365)
+MAX_KNOWN_CENTRES: Final = 100
 # The soonest slots asked for per centre: openings are scarce, but a watch for a date months
 # away must still see it behind hundreds of sooner ones.
 SLOT_LIMIT: Final = 5000

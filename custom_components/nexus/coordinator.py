@@ -20,6 +20,7 @@ from .const import (
     LOGGER,
     MAX_BACKOFF,
     MAX_CONCURRENT_REQUESTS,
+    MAX_RETRY_AFTER,
     MIN_BACKOFF,
     REFUSED_ISSUE_AFTER,
     SLOT_FLOOR,
@@ -126,8 +127,10 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._centres = nexus
             self._labels = centre_labels(nexus.values())
             self._centres_fetched = now
-            self.store.remember_canadian(
-                {cid: self._labels[cid] for cid, c in nexus.items() if c.country_code == "CA"}
+            self.store.remember_centres(
+                {cid: self._labels[cid] for cid, c in nexus.items() if c.country_code == "CA"},
+                nexus.keys(),
+                dt_util.now().date(),
             )
 
         listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
@@ -232,10 +235,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._refusals += 1
         if self._refused_since is None:
             self._refused_since = now
-        backoff = min(MIN_BACKOFF * 2**self._refusals, MAX_BACKOFF)
+        backoff = min(MIN_BACKOFF * min(2**self._refusals, 1024), MAX_BACKOFF)
         if err.retry_after is not None:
-            backoff = max(timedelta(seconds=err.retry_after), MIN_BACKOFF)
-        if now - self._refused_since >= REFUSED_ISSUE_AFTER:
+            asked = timedelta(seconds=min(err.retry_after, MAX_RETRY_AFTER.total_seconds()))
+            backoff = max(asked, MIN_BACKOFF)
+        # A single wait longer than the threshold is as bad as being refused that long.
+        if backoff > REFUSED_ISSUE_AFTER or now - self._refused_since >= REFUSED_ISSUE_AFTER:
             async_set_refused_issue(self.hass, refused=True)
         failed = _update_failed(err)
         failed.retry_after = backoff.total_seconds()

@@ -1,13 +1,14 @@
 """What is kept on disk: centres ever listed, whether they interview, slots told."""
 
 from collections.abc import Mapping, Set as AbstractSet
+from datetime import date
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER, SEEN_SAVE_DELAY
+from .const import DOMAIN, KNOWN_CENTRES_KEPT, LOGGER, MAX_KNOWN_CENTRES, SEEN_SAVE_DELAY
 
 STORE_VERSION = 1
 
@@ -26,6 +27,7 @@ class NexusStore:
         )
         self._seen: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.seen")
         self.known_canadian: dict[int, str] = {}
+        self._listed_on: dict[int, str] = {}  # when each was last listed, an ISO date
         self.interviewing: dict[int, bool] = {}  # as last read, by centre id
         self.seen: Mapping[str, AbstractSet[str]] = {}
         self._seen_changed = False
@@ -39,9 +41,15 @@ class NexusStore:
             self.interviewing = {
                 int(k): v for k, v in stored.get("interviewing", {}).items() if isinstance(v, bool)
             }
+            # Written before 2026-12 without dates: counted from the next listing.
+            self._listed_on = {
+                int(k): str(v)
+                for k, v in stored.get("listed_on", {}).items()
+                if int(k) in self.known_canadian
+            }
         except AttributeError, TypeError, ValueError:
             LOGGER.warning("Ignoring unreadable stored centre list; it is rebuilt")
-            self.known_canadian, self.interviewing = {}, {}
+            self.known_canadian, self.interviewing, self._listed_on = {}, {}, {}
         try:
             self.seen = {
                 str(sid): {str(key) for key in keys}
@@ -52,11 +60,36 @@ class NexusStore:
             LOGGER.warning("Ignoring unreadable stored seen slots; they are rebuilt")
             self.seen = {}
 
-    def remember_canadian(self, listed: Mapping[int, str]) -> None:
-        """Add the Canadian centres listed now (id -> label) to those ever listed."""
-        if all(self.known_canadian.get(cid) == label for cid, label in listed.items()):
+    def remember_centres(
+        self, canadian: Mapping[int, str], listed: AbstractSet[int], today: date
+    ) -> None:
+        """Remember the Canadian centres listed now (id -> label), and forget stale ones.
+
+        A centre not listed for a year is forgotten, and at most MAX_KNOWN_CENTRES are kept
+        (the most recently listed), so that no answer can grow the file or the attributes
+        without bound; statuses are kept only for centres listed or remembered.
+        """
+        stamp = today.isoformat()
+        known = self.known_canadian | dict(canadian)
+        listed_on = self._listed_on | dict.fromkeys(canadian, stamp)
+        oldest = (today - KNOWN_CENTRES_KEPT).isoformat()
+        kept = sorted(
+            (cid for cid in known if listed_on.get(cid, stamp) >= oldest),
+            key=lambda cid: (cid in canadian, listed_on.get(cid, stamp)),
+            reverse=True,
+        )[:MAX_KNOWN_CENTRES]
+        known = {cid: known[cid] for cid in sorted(kept)}
+        interviewing = {
+            cid: value for cid, value in self.interviewing.items() if cid in listed or cid in known
+        }
+        if (
+            known == self.known_canadian
+            and interviewing == self.interviewing
+            and all(self._listed_on.get(cid) == stamp for cid in canadian)
+        ):
             return
-        self.known_canadian |= listed
+        self.known_canadian, self.interviewing = known, interviewing
+        self._listed_on = {cid: listed_on.get(cid, stamp) for cid in known}
         self._centres.async_delay_save(self._centres_data, 1)
 
     def remember_status(self, location_id: int, *, interviewing: bool) -> None:
@@ -69,6 +102,7 @@ class NexusStore:
     def _centres_data(self) -> dict[str, Any]:
         return {
             "canadian": {str(k): v for k, v in self.known_canadian.items()},
+            "listed_on": {str(k): v for k, v in self._listed_on.items()},
             "interviewing": {str(k): v for k, v in self.interviewing.items()},
         }
 

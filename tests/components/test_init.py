@@ -1,7 +1,8 @@
 """The coordinator through Home Assistant: request budget, outages, back-off, restarts, repairs."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 import itertools
+import json
 import logging
 from typing import Any
 
@@ -16,9 +17,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.nexus.const import DOMAIN
+from custom_components.nexus.store import NexusStore
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, OTTAWA_AIRPORT, advance, card, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, OTTAWA_AIRPORT, TORONTO, advance, card, watch
 
 NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
 CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
@@ -371,3 +373,97 @@ async def test_another_cadence_with_polling_off_and_an_automation(
         await advance(hass, freezer, timedelta(minutes=5))
     # ...and each time the automation asked, both watched centres were read once.
     assert counts(simulator)["slots"] == start + 3 * 2
+
+
+async def test_a_retry_after_of_a_year_is_honoured_for_six_hours_at_most(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.state.set_fault("slots", "status", {"status": 429, "retry_after": 31536000}, 1)
+    await advance(hass, freezer, CYCLE)
+    assert hass.states.get(NEXT_SLOT).state == STATE_UNAVAILABLE
+    # A wait that long is a problem at once, not after another refusal an hour later.
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "scheduler_refuses") is not None
+    refused = counts(simulator)["slots"]
+
+    await advance(hass, freezer, timedelta(hours=5, minutes=50))
+    assert counts(simulator)["slots"] == refused
+    # Six hours on it tries again by itself, and the scheduler answers again.
+    await advance(hass, freezer, timedelta(minutes=11))
+    assert counts(simulator)["slots"] > refused
+    assert hass.states.get(NEXT_SLOT).state != STATE_UNAVAILABLE
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "scheduler_refuses") is None
+
+
+async def test_a_hostile_centre_list_cannot_break_saving_config_entries(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    # Half an emoji in a city, as a backend that cuts strings sends it (escaped JSON).
+    simulator.state.locations[TORONTO]["city"] = "Missis\ud83dsauga"
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    flow = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, "centre_watch"), context={"source": "user"}
+    )
+    # The list is refused as a whole, with the form's own message; nothing is saved from it.
+    assert flow["type"] == "abort"
+    assert flow["reason"] == "unexpected_response"
+
+    # Home Assistant still saves its config entries, and reads them back.
+    hass.config_entries.async_update_entry(loaded_entry, title="NEXUS (renamed)")
+    await advance(hass, freezer, timedelta(seconds=30))
+    stored = hass_storage["core.config_entries"]
+    text = json.dumps(stored, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    assert "NEXUS (renamed)" in text
+    assert "\ud83d" not in text
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id) is False
+    simulator.state.locations[TORONTO]["city"] = "Mississauga"
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+
+
+async def test_the_remembered_centres_stay_bounded(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    # A list that invents three new Canadian centres at every read (every 6 hours).
+    template = simulator.state.locations[TORONTO]
+    for read in range(60):
+        fresh = [100_000 + 3 * read + n for n in range(3)]
+        for cid in fresh:
+            simulator.state.locations[cid] = template | {"id": cid}
+            simulator.state.order.append(cid)
+        await advance(hass, freezer, timedelta(hours=6))
+        simulator.state.unlisted.update(fresh)
+    await advance(hass, freezer, timedelta(seconds=5))
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.centres"]["data"]
+    assert len(stored["canadian"]) <= 100
+    assert len(stored["interviewing"]) <= 100 + 26
+    state = hass.states.get("binary_sensor.nexus_canadian_enrolment_centres_open")
+    assert len(state.attributes["not_listed"]) <= 100
+
+
+async def test_centres_not_listed_for_a_year_are_forgotten(hass: HomeAssistant) -> None:
+    store = NexusStore(hass, "entry")
+    await store.async_load()
+    day = date(2026, 1, 1)
+    store.remember_centres({5031: "Halifax (Goffs, NS)"}, {5031}, day)
+    store.remember_status(5031, interviewing=False)
+    store.remember_centres(
+        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=364)
+    )
+    assert set(store.known_canadian) == {5022, 5031}
+    store.remember_centres(
+        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=366)
+    )
+    assert set(store.known_canadian) == {5022}
+    assert store.interviewing == {}

@@ -108,6 +108,15 @@ def test_unknown_fields_are_ignored() -> None:
         ({"endTimestamp": None}, "endTimestamp"),
         ({"duration": -5}, "duration"),
         ({"duration": 10**12}, "duration"),
+        # A day long, ending after the last day datetime can hold.
+        (
+            {
+                "startTimestamp": "9999-12-31T12:00",
+                "endTimestamp": "9999-12-31T11:00",
+                "duration": 1440,
+            },
+            "duration",
+        ),
         ({"active": "yes"}, "active"),
     ],
 )

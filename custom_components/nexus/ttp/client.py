@@ -1,4 +1,10 @@
-"""Async client for the CBP Trusted Traveler Programs scheduler API."""
+"""Async client for the CBP Trusted Traveler Programs scheduler API.
+
+The contract: for any bytes and headers a server (or anything between) sends, a public
+method returns valid, bounded values (see `models.Limits`) or raises a `TTPError`, never
+anything else. Redirects are not followed; an answer is capped in bytes, in chunks and in
+time; `Retry-After` is read as a bounded number of seconds.
+"""
 
 import asyncio
 from datetime import date, datetime, tzinfo
@@ -21,6 +27,7 @@ from .exceptions import (
     TTPTimeoutError,
 )
 from .models import (
+    MAX_RETRY_AFTER,
     CapacitySlot,
     Location,
     Slot,
@@ -37,6 +44,9 @@ DEFAULT_TIMEOUT: Final = 20.0
 # The whole 133-centre list is about 270 kB; anything far larger is not the scheduler talking.
 DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
 DEFAULT_USER_AGENT: Final = "nexus-home-assistant/0.1 (Home Assistant integration; NEXUS slots)"
+# A real answer arrives in a few hundred chunks at most (4 MiB in chunks of 1 KiB or more); a
+# body trickled a byte at a time would otherwise keep the event loop busy until the timeout.
+MAX_CHUNKS: Final = 4096
 NEXUS: Final = "NEXUS"
 
 
@@ -108,7 +118,7 @@ class TTPClient:
         query = (location_id, minimum)
         parser = self._slot_parsers.get(query)
         if parser is None or parser.zone != time_zone:
-            parser = self._slot_parsers[query] = SlotParser(time_zone)
+            parser = self._slot_parsers[query] = SlotParser(time_zone, location_id)
         if body == parser.body:
             # The same answer as last time, byte for byte (most polls): nothing to decode.
             return parser.slots
@@ -148,7 +158,9 @@ class TTPClient:
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._session.get(url, params=params, headers=self._headers) as response,
+                self._session.get(
+                    url, params=params, headers=self._headers, allow_redirects=False
+                ) as response,
             ):
                 _raise_for_status(response.status, response.headers)
                 body = await self._read_capped(response)
@@ -171,13 +183,15 @@ class TTPClient:
             if size > self._max_bytes:
                 raise TTPResponseTooLargeError(f"The answer is over {self._max_bytes} bytes")
             chunks.append(chunk)
+            if len(chunks) > MAX_CHUNKS:
+                raise TTPResponseError(f"The answer came in over {MAX_CHUNKS} pieces")
         return b"".join(chunks)
 
 
 def _decode(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:  # nested too deep
         raise TTPResponseError(f"The scheduler's answer is not JSON: {err}") from err
 
 
@@ -190,21 +204,26 @@ def _raise_for_status(status: int, headers: CIMultiDictProxy[str]) -> None:
         raise TTPBlockedError("The scheduler refuses this client", _retry_after(headers))
     if status >= 500:
         raise TTPServerError(status)
+    if 300 <= status < 400:
+        # Not followed: an https scheduler could be sent to plain http or to any host.
+        where = headers.get("Location", "")[:100]
+        raise TTPResponseError(f"The scheduler redirected to {where!r}; not followed")
     raise TTPResponseError(f"Unexpected HTTP status {status}")
 
 
 def _retry_after(headers: CIMultiDictProxy[str]) -> int | None:
-    """Read Retry-After as seconds; it may be a number of seconds or an HTTP date."""
+    """Read Retry-After as seconds, at most a week; it may be seconds or an HTTP date."""
     value = headers.get("Retry-After", "").strip()
-    if not value:
+    if not value or len(value) > 64:
         return None
-    if value.isdigit():
-        return int(value)
+    if value.isascii() and value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER) if len(value) <= 10 else MAX_RETRY_AFTER
     try:
         when = parsedate_to_datetime(value)
-    except TypeError, ValueError:
-        _LOGGER.debug("Ignoring unreadable Retry-After %r", value[:60])
+        wait = (when - datetime.now(when.tzinfo)).total_seconds() if when.tzinfo else None
+    except TypeError, ValueError, OverflowError, IndexError:
+        wait = None
+    if wait is None:
+        _LOGGER.debug("Ignoring unreadable Retry-After %r", value)
         return None
-    if when.tzinfo is None:
-        return None
-    return max(int((when - datetime.now(when.tzinfo)).total_seconds()), 0)
+    return int(min(max(wait, 0), MAX_RETRY_AFTER))

@@ -6,12 +6,40 @@ read in the centre's `tzData` zone. Every datetime here is aware, in that zone.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, Self, cast
+from operator import itemgetter
+import re
+from typing import Any, Final, Self, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .exceptions import TTPParseError
 
 type JSONObject = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What the client accepts of a field; anything beyond is rejected, never passed on.
+
+    Far above every real answer (the longest name in the 133-centre capture is 52 characters,
+    the longest notice 1,999, the largest id 16,547), and small enough for Home Assistant to
+    show, store and send: every integer fits in 64 bits.
+    """
+
+    text: int = 200  # names, cities, addresses, codes, timestamps
+    notes: int = 4000  # the free-text notice
+    zone: int = 64  # an IANA zone name
+    max_id: int = 2**31 - 1
+    max_places: int = 100_000  # places at one time
+    max_minutes: int = 24 * 60  # an appointment's duration
+
+
+LIMITS: Final = Limits()
+# The longest wait a server's Retry-After is read as, in seconds: a week.
+MAX_RETRY_AFTER: Final = 7 * 24 * 3600
+# Text Home Assistant cannot store or show: lone UTF-16 surrogates (half an emoji, from a
+# backend that cut a string), NUL and the other control characters but tab and line breaks.
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 
 
 def _as_object(data: object, where: str) -> JSONObject:
@@ -44,14 +72,33 @@ def _typed[T](obj: JSONObject, key: str, kind: type[T]) -> T:
     # bool is an int in Python, but a JSON true is never a count or an id.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TTPParseError(key, f"expected {kind.__name__}, got {type(value).__name__}")
+    if isinstance(value, str):
+        _check_text(value, key, LIMITS.notes if key == "notes" else LIMITS.text)
+    return value
+
+
+def _check_text(value: str, key: str, limit: int) -> None:
+    if len(value) > limit:
+        raise TTPParseError(key, f"{len(value)} characters, over {limit}")
+    if bad := _BAD_TEXT.search(value):
+        raise TTPParseError(key, f"not text: character U+{ord(bad.group()):04X}")
+
+
+def _number(
+    obj: JSONObject, key: str, high: int, *, low: int = 0, default: int | None = None
+) -> int:
+    value = _required(obj, key, int) if default is None else _optional(obj, key, int, default)
+    if not low <= value <= high:
+        raise TTPParseError(key, f"expected {low} to {high}, got {str(value)[:30]}")
     return value
 
 
 def _count(obj: JSONObject, key: str, *, default: int | None = None) -> int:
-    value = _required(obj, key, int) if default is None else _optional(obj, key, int, default)
-    if value < 0:
-        raise TTPParseError(key, f"expected a count, got {value}")
-    return value
+    return _number(obj, key, LIMITS.max_places, default=default)
+
+
+def _id(obj: JSONObject, key: str) -> int:
+    return _number(obj, key, LIMITS.max_id, low=1)
 
 
 def parse_local_time(value: str, zone: tzinfo, field: str) -> datetime:
@@ -79,9 +126,12 @@ def wall_clock(moment: datetime, zone: tzinfo) -> str:
 
 
 def _zone(name: str) -> ZoneInfo:
+    # Checked before the lookup, which reads a file named after it.
+    if len(name) > LIMITS.zone or not _ZONE_NAME.fullmatch(name):
+        raise TTPParseError("tzData", f"not a time zone name: {name[:60]!r}")
     try:
         return ZoneInfo(name)
-    except ZoneInfoNotFoundError, ValueError:
+    except ZoneInfoNotFoundError, ValueError, OSError:
         raise TTPParseError("tzData", f"unknown time zone {name[:60]!r}") from None
 
 
@@ -136,7 +186,7 @@ class Location:
             for service in _as_list(_required(obj, "services", list), "services")
         )
         return cls(
-            id=_required(obj, "id", int),
+            id=_id(obj, "id"),
             name=_required(obj, "name", str).strip(),
             short_name=_optional(obj, "shortName", str, "").strip(),
             location_type=_optional(obj, "locationType", str, ""),
@@ -192,11 +242,11 @@ class Slot:
     def from_json(cls, data: object, zone: tzinfo) -> Self:
         """Parse one slot; times are read in the centre's zone."""
         obj = _as_object(data, "slot")
-        duration = _count(obj, "duration", default=0)
+        duration = _number(obj, "duration", LIMITS.max_minutes, default=0)
         start = parse_local_time(_required(obj, "startTimestamp", str), zone, "startTimestamp")
         end = parse_local_time(_required(obj, "endTimestamp", str), zone, "endTimestamp")
         return cls(
-            location_id=_required(obj, "locationId", int),
+            location_id=_id(obj, "locationId"),
             start=start,
             end=_end(start, end, duration),
             active=_optional(obj, "active", bool, True),
@@ -222,7 +272,7 @@ class CapacitySlot:
     def from_json(cls, data: object, zone: tzinfo) -> Self:
         """Parse one row; `active` is the number of places still open at that time."""
         obj = _as_object(data, "slot")
-        duration = _count(obj, "duration")
+        duration = _number(obj, "duration", LIMITS.max_minutes)
         start = parse_local_time(_required(obj, "timestamp", str), zone, "timestamp")
         return cls(
             start=start,
@@ -246,47 +296,70 @@ def parse_locations(data: object) -> tuple[Location, ...]:
     return tuple(Location.from_json(item) for item in _as_list(data, "locations"))
 
 
+# The fields of a /slots element that a Slot is read from, in one C call.
+_SLOT_FIELDS = itemgetter(
+    "startTimestamp", "endTimestamp", "locationId", "active", "duration", "remoteInd"
+)
+
+
 class SlotParser:
     """Parses the successive `/slots` answers of one centre, each unchanged slot only once.
 
     A centre's list of soonest slots changes little from one poll to the next, and may hold
-    thousands of slots: an element equal to one of the previous answer is not parsed again
-    (equal as Python compares decoded JSON). Holds the previous answer's elements only, in
-    plain dicts: no object is made per unchanged slot, so a long list costs the garbage
-    collector of a large Home Assistant nothing.
+    thousands of slots: an element whose fields equal those of one in the previous answer is
+    not parsed again. Only fields that were parsed (scalars, checked) are kept and compared,
+    so an element carrying anything else, however deeply nested, costs one failed comparison
+    and a parse, never a recursion. No object is made per unchanged slot, so a long list
+    costs the garbage collector of a large Home Assistant nothing.
     """
 
-    __slots__ = ("_items", "_slots", "body", "slots", "zone")
+    __slots__ = ("_fields", "_slots", "body", "location_id", "slots", "zone")
 
-    def __init__(self, zone: tzinfo) -> None:
-        """Read times in `zone`, the centre's."""
+    def __init__(self, zone: tzinfo, location_id: int | None = None) -> None:
+        """Read times in `zone`, the centre's; `location_id`, when given, is the centre asked."""
         self.zone = zone
-        self._items: dict[str, object] = {}
+        self.location_id = location_id
+        self._fields: dict[str, tuple[object, ...]] = {}
         self._slots: dict[str, Slot] = {}
         self.body: bytes | None = None  # the last answer parsed, as received, when given
         self.slots: tuple[Slot, ...] = ()  # and its slots
 
     def parse(self, data: object, body: bytes | None = None) -> tuple[Slot, ...]:
         """Parse one answer of `/slots` (decoded from `body`, if given)."""
-        known_items, known_slots = self._items, self._slots
-        items: dict[str, object] = {}
+        known_fields, known_slots = self._fields, self._slots
+        fields: dict[str, tuple[object, ...]] = {}
         slots: dict[str, Slot] = {}
         parsed: list[Slot] = []
         for item in _as_list(data, "slots"):
             try:
-                start: str = item["startTimestamp"]  # type: ignore[index]
-                slot = known_slots[start] if known_items[start] == item else None
-            except KeyError, TypeError:  # new, not an object, no start, or not a string
+                seen: tuple[object, ...] | None = _SLOT_FIELDS(cast(JSONObject, item))
+                start = cast(str, seen[0])  # type: ignore[index]
+                slot = known_slots[start] if known_fields[start] == seen else None
+            except KeyError, TypeError:  # new, not an object, a field missing, not a string
                 slot = None
             if slot is None:
-                slot = Slot.from_json(item, self.zone)  # raises on anything malformed
+                slot = self._parse(item)
                 start = cast(JSONObject, item)["startTimestamp"]
-            items[start] = item
+                try:
+                    seen = _SLOT_FIELDS(cast(JSONObject, item))
+                except KeyError:  # an optional field left out: parsed again next time
+                    seen = None
+            if seen is not None:
+                fields[start] = seen
             slots[start] = slot
             parsed.append(slot)
-        self._items, self._slots = items, slots
+        self._fields, self._slots = fields, slots
         self.body, self.slots = body, tuple(parsed)
         return self.slots
+
+    def _parse(self, item: object) -> Slot:
+        slot = Slot.from_json(item, self.zone)  # raises on anything malformed
+        if self.location_id is not None and slot.location_id != self.location_id:
+            # Read in another centre's time zone, it would be shown at the wrong time.
+            raise TTPParseError(
+                "locationId", f"a slot of centre {slot.location_id}, not {self.location_id}"
+            )
+        return slot
 
 
 def parse_slots(data: object, zone: tzinfo) -> tuple[Slot, ...]:
