@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .centres import INTERVIEW_HORIZON, centre_labels, next_reads, publishes_times
+from .centres import centre_labels
 from .const import (
     CAPACITY_INTERVAL,
     CAPACITY_WINDOW,
@@ -27,10 +27,9 @@ from .const import (
     SLOT_INTERVAL,
     SLOT_JITTER_SECONDS,
     SLOT_LIMIT,
-    STATUS_INTERVAL,
-    STATUS_RETRY,
     SUBENTRY_WATCH,
 )
+from .interviews import InterviewReads
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
 from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
 from .store import NexusStore
@@ -71,7 +70,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._centres: dict[int, Location] = {}
         self._labels: dict[int, str] = {}
         self._centres_fetched: datetime | None = None
-        self._status_due: dict[int, datetime] = {}  # when each centre's status is read next
+        self._interviews = InterviewReads(self.store, self._capacity_view)
         self._fetched: dict[SlotQuery, tuple[datetime, tuple[Slot, ...]]] = {}
         self._capacity: dict[int, CapacityView] = {}
         self._refusals = 0
@@ -123,7 +122,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
                 # taking it at its word would report every watched centre gone.
                 raise TTPResponseError("The scheduler listed no NEXUS centre")
             if nexus.keys() != self._centres.keys():
-                self._status_due.clear()  # read every status again at once
+                self._interviews.read_all_again()
             self._centres = nexus
             self._labels = centre_labels(nexus.values())
             self._centres_fetched = now
@@ -142,7 +141,9 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         ]
         slot_results, capacity_results = await asyncio.gather(
             asyncio.gather(*(self._slots(query, now) for query in queries)),
-            asyncio.gather(*(self._capacity_view(cid, now) for cid in due_capacity)),
+            asyncio.gather(
+                *(self._capacity_view(cid, now, now + CAPACITY_WINDOW) for cid in due_capacity)
+            ),
         )
         for cid, rows in zip(due_capacity, capacity_results, strict=True):
             self._capacity[cid] = CapacityView.of(cid, rows, now)
@@ -151,7 +152,8 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         for (cid, _minimum), found in zip(queries, slot_results, strict=True):
             if found:  # open slots are published interview times: no read needed to know
                 self.store.remember_status(cid, interviewing=True)
-        await self._read_statuses(listed, now)
+        canadian = {cid for cid, c in self._centres.items() if c.country_code == "CA"}
+        await self._interviews.async_read_due(canadian | listed, self._capacity, now)
         return Answers(
             now=now,
             centres=self._centres,
@@ -160,47 +162,6 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             labels=self._labels,
             interviewing=self.store.interviewing,
         )
-
-    async def _read_statuses(self, watched: set[int], now: datetime) -> None:
-        """Read whether each Canadian and each watched centre interviews, when due."""
-        for cid, view in self._capacity.items():
-            if view.fetched == now and view.publishes:
-                self.store.remember_status(cid, interviewing=True)
-        canadian = {cid for cid, c in self._centres.items() if c.country_code == "CA"}
-        due = [cid for cid in sorted(canadian | watched) if self._status_due.get(cid, now) <= now]
-        if not due:
-            return
-        results = await asyncio.gather(*(self._interviews(cid, now) for cid in due))
-        self._status_due |= next_reads(due, now, STATUS_INTERVAL)
-        for cid, interviewing in zip(due, results, strict=True):
-            if interviewing is None:  # a failed read keeps the last status
-                self._status_due[cid] = now + STATUS_RETRY
-            else:
-                self.store.remember_status(cid, interviewing=interviewing)
-
-    async def _interviews(self, location_id: int, now: datetime) -> bool | None:
-        """Tell whether a centre publishes times in the next 90 days; None if unreadable.
-
-        The next 30 days first (a watched centre's hourly view has them): most centres that
-        interview show times there, and the 60 days after are read only when it holds none.
-        """
-        view = self._capacity.get(location_id)
-        try:
-            if view is None:
-                soon = await self._capacity_view(location_id, now)
-                if publishes_times(soon):
-                    return True
-            elif view.publishes:
-                return True
-            later = await self._capacity_view(
-                location_id, now + CAPACITY_WINDOW, now + INTERVIEW_HORIZON
-            )
-        except TTPRefusedError:
-            raise
-        except TTPError as err:
-            LOGGER.debug("Cannot read the interview times of centre %s: %s", location_id, err)
-            return None
-        return publishes_times(later)
 
     @override
     async def async_shutdown(self) -> None:
@@ -222,13 +183,11 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         return found
 
     async def _capacity_view(
-        self, location_id: int, start: datetime, end: datetime | None = None
+        self, location_id: int, start: datetime, end: datetime
     ) -> tuple[CapacitySlot, ...]:
         zone = self._centres[location_id].time_zone
         async with self._limit:
-            return await self.client.get_capacity(
-                location_id, zone, start, end or start + CAPACITY_WINDOW
-            )
+            return await self.client.get_capacity(location_id, zone, start, end)
 
     def _refused(self, err: TTPRefusedError, now: datetime) -> UpdateFailed:
         """Back off: the server's Retry-After, else doubling from three minutes."""

@@ -28,7 +28,7 @@ from custom_components.nexus.ttp import (
     TTPRefusedError,
     TTPResponseError,
 )
-from custom_components.nexus.ttp.models import LIMITS, MAX_RETRY_AFTER
+from custom_components.nexus.ttp.fields import LIMITS, MAX_RETRY_AFTER
 from tests.conftest import LOCATIONS_FIXTURE, load_json
 
 from .conftest import CannedScheduler

@@ -26,15 +26,14 @@ from .exceptions import (
     TTPServerError,
     TTPTimeoutError,
 )
+from .fields import MAX_RETRY_AFTER, wall_clock
 from .models import (
-    MAX_RETRY_AFTER,
     CapacitySlot,
     Location,
     Slot,
     SlotParser,
     parse_capacity,
     parse_locations,
-    wall_clock,
 )
 
 _LOGGER = logging.getLogger(__name__)
