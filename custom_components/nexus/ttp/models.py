@@ -6,7 +6,6 @@ read in the centre's `tzData` zone. Every datetime here is aware, in that zone.
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from operator import itemgetter
 from typing import Self, cast
 from zoneinfo import ZoneInfo
 
@@ -169,9 +168,9 @@ def parse_locations(data: object) -> tuple[Location, ...]:
     return tuple(Location.from_json(item) for item in as_list(data, "locations"))
 
 
-# The fields of a /slots element that a Slot is read from, in one C call.
-_SLOT_FIELDS = itemgetter(
-    "startTimestamp", "endTimestamp", "locationId", "active", "duration", "remoteInd"
+# The fields of a /slots element that a Slot is read from.
+_SLOT_FIELDS = frozenset(
+    {"startTimestamp", "endTimestamp", "locationId", "active", "duration", "remoteInd"}
 )
 
 
@@ -179,49 +178,46 @@ class SlotParser:
     """Parses the successive `/slots` answers of one centre, each unchanged slot only once.
 
     A centre's list of soonest slots changes little from one poll to the next, and may hold
-    thousands of slots: an element whose fields equal those of one in the previous answer is
-    not parsed again. Only fields that were parsed (scalars, checked) are kept and compared,
-    so an element carrying anything else, however deeply nested, costs one failed comparison
-    and a parse, never a recursion. No object is made per unchanged slot, so a long list
-    costs the garbage collector of a large Home Assistant nothing.
+    thousands of slots: an element equal to one of the previous answer is not parsed again.
+    What is kept of an element is only the fields that were parsed (scalars, checked), so an
+    element carrying anything else, however deeply nested, compares unequal at once (another
+    size, or a scalar against a container) and is parsed again: never a recursion. No object
+    is made per unchanged slot, so a long list costs the garbage collector of a large Home
+    Assistant nothing.
     """
 
-    __slots__ = ("_fields", "_slots", "body", "location_id", "slots", "zone")
+    __slots__ = ("_items", "_slots", "body", "location_id", "slots", "zone")
 
     def __init__(self, zone: tzinfo, location_id: int | None = None) -> None:
         """Read times in `zone`, the centre's; `location_id`, when given, is the centre asked."""
         self.zone = zone
         self.location_id = location_id
-        self._fields: dict[str, tuple[object, ...]] = {}
+        self._items: dict[str, dict[str, object]] = {}
         self._slots: dict[str, Slot] = {}
         self.body: bytes | None = None  # the last answer parsed, as received, when given
         self.slots: tuple[Slot, ...] = ()  # and its slots
 
     def parse(self, data: object, body: bytes | None = None) -> tuple[Slot, ...]:
         """Parse one answer of `/slots` (decoded from `body`, if given)."""
-        known_fields, known_slots = self._fields, self._slots
-        fields: dict[str, tuple[object, ...]] = {}
+        known_items, known_slots = self._items, self._slots
+        items: dict[str, dict[str, object]] = {}
         slots: dict[str, Slot] = {}
         parsed: list[Slot] = []
         for item in as_list(data, "slots"):
             try:
-                seen: tuple[object, ...] | None = _SLOT_FIELDS(cast(JSONObject, item))
-                start = cast(str, seen[0])  # type: ignore[index]
-                slot = known_slots[start] if known_fields[start] == seen else None
-            except KeyError, TypeError:  # new, not an object, a field missing, not a string
+                start: str = item["startTimestamp"]  # type: ignore[index]
+                slot = known_slots[start] if known_items[start] == item else None
+                kept = known_items[start]
+            except KeyError, TypeError:  # new, not an object, no start, or not a string
                 slot = None
             if slot is None:
                 slot = self._parse(item)
                 start = cast(JSONObject, item)["startTimestamp"]
-                try:
-                    seen = _SLOT_FIELDS(cast(JSONObject, item))
-                except KeyError:  # an optional field left out: parsed again next time
-                    seen = None
-            if seen is not None:
-                fields[start] = seen
+                kept = {k: v for k, v in cast(JSONObject, item).items() if k in _SLOT_FIELDS}
+            items[start] = kept
             slots[start] = slot
             parsed.append(slot)
-        self._fields, self._slots = fields, slots
+        self._items, self._slots = items, slots
         self.body, self.slots = body, tuple(parsed)
         return self.slots
 
