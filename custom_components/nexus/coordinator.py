@@ -69,6 +69,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.store = NexusStore(hass, entry.entry_id)
         self._centres: dict[int, Location] = {}
         self._labels: dict[int, str] = {}
+        self._canadian: set[int] = set()  # the Canadian centres of the list
         self._centres_fetched: datetime | None = None
         self._interviews = InterviewReads(self.store, self._capacity_view)
         self._fetched: dict[SlotQuery, tuple[datetime, tuple[Slot, ...]]] = {}
@@ -125,9 +126,10 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
                 self._interviews.read_all_again()
             self._centres = nexus
             self._labels = centre_labels(nexus.values())
+            self._canadian = {cid for cid, c in nexus.items() if c.country_code == "CA"}
             self._centres_fetched = now
             self.store.remember_centres(
-                {cid: self._labels[cid] for cid, c in nexus.items() if c.country_code == "CA"},
+                {cid: self._labels[cid] for cid in self._canadian},
                 nexus.keys(),
                 dt_util.now().date(),
             )
@@ -152,8 +154,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         for (cid, _minimum), found in zip(queries, slot_results, strict=True):
             if found:  # open slots are published interview times: no read needed to know
                 self.store.remember_status(cid, interviewing=True)
-        canadian = {cid for cid, c in self._centres.items() if c.country_code == "CA"}
-        await self._interviews.async_read_due(canadian | listed, self._capacity, now)
+        await self._interviews.async_read_due(self._canadian | listed, self._capacity, now)
         return Answers(
             now=now,
             centres=self._centres,
