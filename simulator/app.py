@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+import gzip
 import json
 from typing import Any
 
@@ -175,8 +176,14 @@ async def _faulty(request: web.Request, fault: Fault, data: Any) -> web.StreamRe
             drifted = _drift(data, params.get("mode", "missing"), params.get("field", "id"))
             return web.json_response(drifted)
         case "oversize":
+            # Compressed, as a CDN sends JSON: the size is what it inflates to, and the
+            # stand-in's write never waits on a client that stops reading.
             padding = max(int(params.get("bytes", 8_000_000)) - len(body), 0)
-            return web.Response(text=f"[{' ' * padding}]", content_type="application/json")
+            return web.Response(
+                body=gzip.compress(f"[{' ' * padding}]".encode()),
+                content_type="application/json",
+                headers={"Content-Encoding": "gzip"},
+            )
         case "empty":
             return web.json_response([])
         case "disconnect":

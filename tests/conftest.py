@@ -1,6 +1,7 @@
 """Shared fixtures for the NEXUS tests."""
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -15,6 +16,19 @@ from simulator import API_PREFIX, Scenario, SimulatorState, create_app, load_sce
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LOCATIONS_FIXTURE = "locations_all-programs_operational_2023-03-02.json"
+
+
+def run_in_own_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from a test that is not async, on a loop of its own.
+
+    Unlike `asyncio.run`, it leaves the thread's current loop as it was: the Home Assistant
+    test plugin of older releases reads it in every test that follows.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def load_json(name: str) -> Any:

@@ -46,7 +46,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> b
     1.1 -> 1.2: centre watches store their weekdays and minimum places explicitly (1.1 left
     them out when they were the defaults) and the centre id as a number.
     """
-    # Home Assistant itself refuses entries of a newer major version (a downgrade).
+    if entry.version > 1:
+        return False  # written by a newer release of the integration: never guess at it
     if entry.minor_version < 2:
         for subentry in entry.subentries.values():
             if subentry.subentry_type != SUBENTRY_WATCH:

@@ -25,9 +25,9 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TimeSelector,
 )
-import probatio as vol
 
 from .centres import centre_labels
+from .compat import vol
 from .const import (
     CONF_EARLIEST,
     CONF_EXPIRY,

@@ -1,15 +1,18 @@
 """Repair issues: a watched centre no longer listed (removable in one step), a refusal."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-import probatio as vol
 
+from .compat import vol
 from .const import DOMAIN
+
+if TYPE_CHECKING:  # a name of its own from 2026.6; only annotations use it
+    from homeassistant.components.repairs import RepairsFlowResult
 
 REFUSED_ISSUE = "scheduler_refuses"
 

@@ -13,8 +13,8 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util.json import JsonValueType
-import probatio as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details

@@ -11,6 +11,7 @@ from homeassistant import block_async_io
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -80,6 +81,24 @@ def watch(title: str, location_id: int, subentry_id: str, **wishes: Any) -> Conf
         title=title,
         subentry_id=subentry_id,
         unique_id=None,
+    )
+
+
+def subentry_device(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, subentry_id: str
+) -> str | None:
+    """Return the id of a watch's or a card's device, or None when there is none.
+
+    Looked up among the entry's devices: how to find one device by identifier changed across
+    the Home Assistant releases the tests run on.
+    """
+    return next(
+        (
+            device.id
+            for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+            if (DOMAIN, subentry_id) in device.identifiers
+        ),
+        None,
     )
 
 

@@ -20,7 +20,17 @@ from custom_components.nexus.const import DOMAIN
 from custom_components.nexus.store import NexusStore
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, OTTAWA_AIRPORT, TORONTO, advance, card, watch
+from .conftest import (
+    BLAINE,
+    CYCLE,
+    FORT_ERIE,
+    OTTAWA_AIRPORT,
+    TORONTO,
+    advance,
+    card,
+    subentry_device,
+    watch,
+)
 
 NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
 CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
@@ -215,12 +225,7 @@ async def test_repair_removes_the_watch_of_a_gone_centre(
     await hass.async_block_till_done()
 
     assert "watch_fort_erie" not in loaded_entry.subentries
-    assert (
-        device_registry.async_get_device_by_identifier(
-            (DOMAIN, "watch_fort_erie"), loaded_entry.entry_id
-        )
-        is None
-    )
+    assert subentry_device(device_registry, loaded_entry, "watch_fort_erie") is None
     assert hass.states.get("sensor.fort_erie_on_ca_next_matching_slot") is None
 
 
@@ -264,19 +269,14 @@ async def test_remove_subentry_removes_device_and_entities(
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, "card_alex"), loaded_entry.entry_id
-    )
+    device = subentry_device(device_registry, loaded_entry, "card_alex")
     assert device is not None
-    assert er.async_entries_for_device(entity_registry, device.id)
+    assert er.async_entries_for_device(entity_registry, device)
 
     assert hass.config_entries.async_remove_subentry(loaded_entry, "card_alex")
     await hass.async_block_till_done()
 
-    assert (
-        device_registry.async_get_device_by_identifier((DOMAIN, "card_alex"), loaded_entry.entry_id)
-        is None
-    )
+    assert subentry_device(device_registry, loaded_entry, "card_alex") is None
     assert hass.states.get("sensor.alex_days_until_expiry") is None
     assert loaded_entry.state is ConfigEntryState.LOADED
 

@@ -10,12 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from tests.conftest import RunningSimulator
 
 from .conftest import BLAINE, CYCLE, advance
+from .entity_snapshot import snapshot_entities
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ async def test_entities(
     with patch("custom_components.nexus.PLATFORMS", [platform]):
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
-    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
 WATCH_ENTITIES = (

@@ -10,13 +10,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nexus.const import BOOKING_URL, DOMAIN
 
-from .conftest import BLAINE, FORT_ERIE, TORONTO
+from .conftest import BLAINE, FORT_ERIE, TORONTO, subentry_device
 
 
 def watch_device(device_registry: dr.DeviceRegistry, entry: MockConfigEntry, sid: str) -> str:
-    device = device_registry.async_get_device_by_identifier((DOMAIN, sid), entry.entry_id)
+    device = subentry_device(device_registry, entry, sid)
     assert device is not None
-    return device.id
+    return device
 
 
 async def get_slots(hass: HomeAssistant, **data: Any) -> list[dict[str, Any]]:

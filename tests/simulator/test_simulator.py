@@ -24,7 +24,7 @@ from custom_components.nexus.ttp import (
     TTPTimeoutError,
 )
 from simulator import FAULT_KINDS, SimulatorState, load_scenario
-from tests.conftest import RunningSimulator
+from tests.conftest import RunningSimulator, run_in_own_loop
 
 BLAINE = 5020
 FORT_ERIE = 5022
@@ -282,7 +282,7 @@ def test_runs_from_the_command_line(socket_enabled: None, unused_tcp_port: int) 
                     await asyncio.sleep(0.1)
             return None
 
-        assert len(asyncio.run(fetch())) == 26
+        assert len(run_in_own_loop(fetch())) == 26
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -29,7 +29,7 @@ from custom_components.nexus.ttp import (
     TTPResponseError,
 )
 from custom_components.nexus.ttp.fields import LIMITS, MAX_RETRY_AFTER
-from tests.conftest import LOCATIONS_FIXTURE, load_json
+from tests.conftest import LOCATIONS_FIXTURE, load_json, run_in_own_loop
 
 from .conftest import CannedScheduler
 
@@ -227,7 +227,7 @@ EXAMPLES = 1000
 @given(answer=answers())
 def test_any_answer_gives_valid_values_or_a_ttp_error(answer: Answer) -> None:
     # Anything but a TTPError escapes here and fails the property.
-    for outcome in asyncio.run(exchange(answer)):
+    for outcome in run_in_own_loop(exchange(answer)):
         if isinstance(outcome, TTPRefusedError):
             assert outcome.retry_after is None or 0 <= outcome.retry_after <= MAX_RETRY_AFTER
         elif not isinstance(outcome, TTPError):
