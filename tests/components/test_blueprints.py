@@ -1,6 +1,7 @@
 """Both blueprints validate, and run in real automations against the integration."""
 
 from datetime import timedelta
+import json
 from pathlib import Path
 import shutil
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.blueprint import BLUEPRINT_SCHEMA, Blueprint
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -16,10 +18,10 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.nexus.const import BOOKING_URL
+from custom_components.nexus.const import BOOKING_URL, DOMAIN
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, advance, closed_time, open_slot
+from .conftest import BLAINE, CYCLE, advance, closed_time, open_slot, subentry_device
 from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -172,18 +174,45 @@ async def test_no_announcement_when_coming_back_from_an_outage(
     assert opened_during.strftime("%H:%M") in calls["phone"][1].data["message"]
 
 
+def card_picker_admits(device: dr.DeviceEntry) -> bool:
+    """Tell whether the renewal reminder's card picker offers a device of the integration."""
+    data = load_yaml_dict(str(BLUEPRINTS / "automation" / "nexus" / "renewal_reminder.yaml"))
+    (rule,) = data["blueprint"]["input"]["card"]["selector"]["device"]["filter"]
+    return rule["integration"] == DOMAIN and device.model == rule["model"]
+
+
+async def test_renewal_reminder_offers_only_cards(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    devices = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
+    offered = {device.name for device in devices if card_picker_admits(device)}
+    # Neither the centre watches (whose "Days to the soonest slot" sensors are also durations)
+    # nor the NEXUS service device: only the card.
+    assert len(devices) == 4
+    assert offered == {"Alex"}
+
+
+async def test_blueprints_need_the_oldest_supported_release() -> None:
+    oldest = json.loads((BLUEPRINTS.parent / "hacs.json").read_text(encoding="utf-8"))
+    for name in ("announce_openings.yaml", "renewal_reminder.yaml"):
+        data = load_yaml_dict(str(BLUEPRINTS / "automation" / "nexus" / name))
+        assert data["blueprint"]["homeassistant"]["min_version"] == oldest["homeassistant"]
+
+
 async def test_renewal_reminder(
     hass: HomeAssistant,
     blueprints: None,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     calls: dict[str, list[ServiceCall]],
+    device_registry: dr.DeviceRegistry,
 ) -> None:
+    card = subentry_device(device_registry, loaded_entry, "card_alex")
     await automation(
         hass,
         "renewal_reminder.yaml",
         {
-            "days_sensor": "sensor.alex_days_until_expiry",
+            "card": card,
             "thresholds": ["365", "196", "30"],
             "at_time": "10:00:00",
             "notify_actions": ["notify.mobile_app_phone"],
