@@ -7,6 +7,8 @@ subentry flows), so the demo is set up exactly as a user would have it.
 import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,6 +16,23 @@ import aiohttp
 DEMO_USER = "demo"
 DEMO_PASSWORD = "nexus-demo"  # noqa: S105 (a published demo login on loopback)
 DEMO_NAME = "Demo"
+
+
+def seed_http_config(config_dir: Path, port: int) -> bool:
+    """Give a new configuration its HTTP settings: loopback only, on `port`.
+
+    Home Assistant now keeps these in its storage (Settings > System > Network), and an `http:`
+    block in configuration.yaml raises a "deprecated YAML" repair. They are written as the
+    storage's first version, which Home Assistant migrates itself, before the first start;
+    an existing file (a user's own settings) is left alone. Returns whether it was written.
+    """
+    path = config_dir / ".storage" / "http"
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"server_host": ["127.0.0.1"], "server_port": port}
+    path.write_text(json.dumps({"version": 1, "key": "http", "data": data}), encoding="utf-8")
+    return True
 
 
 @dataclass(frozen=True)
@@ -133,13 +152,6 @@ class HomeAssistantAPI:
             await ws.send_json({"id": 1} | command)
             return await ws.receive_json()
 
-    async def keep_http_config(self) -> None:
-        """Confirm the HTTP settings of configuration.yaml, as the frontend asks the owner to."""
-        reply = await self.websocket({"type": "http/config/promote"})
-        # Already stable (a second start): nothing was pending.
-        if not reply["success"] and reply["error"]["code"] != "not_allowed":
-            raise RuntimeError(f"Confirming the HTTP settings failed: {reply}")
-
     async def nexus_entry(self) -> str:
         """Return the NEXUS config entry id, adding the integration when missing."""
         entries = await self.request("GET", "/api/config/config_entries/entry?domain=nexus")
@@ -175,7 +187,6 @@ class HomeAssistantAPI:
 async def provision_demo(api: HomeAssistantAPI, today: date) -> list[str]:
     """Add NEXUS, the demo watches and a card, unless a previous start did. Return news."""
     news: list[str] = []
-    await api.keep_http_config()
     entry_id = await api.nexus_entry()
     entries = await api.request("GET", "/api/config/config_entries/entry?domain=nexus")
     has_subentries = bool(entries[0].get("num_subentries"))

@@ -18,7 +18,7 @@ import aiohttp
 from playwright.async_api import Browser, Page, async_playwright
 import pytest
 
-from demo.provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI
+from demo.provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI, seed_http_config
 from simulator.process import free_port, start_simulator
 
 ROOT = Path(__file__).parents[2]
@@ -68,17 +68,11 @@ class Stack:
             return await reply.json()
 
 
-def _configuration(port: int) -> str:
-    text = (ROOT / "scripts" / "develop_configuration.yaml").read_text(encoding="utf-8")
-    return text.replace("server_port: 8123", f"server_port: {port}")
-
-
 async def _onboard(ha: str) -> str:
     async with aiohttp.ClientSession() as session:
         api = HomeAssistantAPI(session, ha)
         await api.wait_until_up(timeout=240)
         await api.onboard_or_login(DEMO_USER, DEMO_PASSWORD)
-        await api.keep_http_config()
         return api.token
 
 
@@ -91,7 +85,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     (config / "custom_components").mkdir()
     (config / "custom_components" / "nexus").symlink_to(ROOT / "custom_components" / "nexus")
     ha_port = free_port()
-    (config / "configuration.yaml").write_text(_configuration(ha_port), encoding="utf-8")
+    shutil.copy(ROOT / "scripts" / "develop_configuration.yaml", config / "configuration.yaml")
+    seed_http_config(config, ha_port)
     shutil.copy(ROOT / "demo" / "dashboard.yaml", config / "nexus_dashboard.yaml")
     simulator, simulator_url = start_simulator("browser")
     env = os.environ | {"NEXUS_SCHEDULER_URL": f"{simulator_url}/schedulerapi"}
