@@ -16,6 +16,7 @@ from .const import (
 from .coordinator import NexusConfigEntry, NexusCoordinator
 from .scheduler import create_client
 from .services import async_setup_services
+from .store import NexusStore
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.CALENDAR, Platform.EVENT, Platform.SENSOR]
 
@@ -59,6 +60,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> b
             hass.config_entries.async_update_subentry(entry, subentry, data=data)
         hass.config_entries.async_update_entry(entry, minor_version=2)
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> None:
+    """Delete what the integration kept on disk: nothing of it stays once it is removed."""
+    await NexusStore(hass, entry.entry_id).async_remove()
 
 
 async def _async_reload(hass: HomeAssistant, entry: NexusConfigEntry) -> None:

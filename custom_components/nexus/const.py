@@ -21,6 +21,8 @@ BOOKING_URL: Final = (
 SLOT_OPENED: Final = "slot_opened"
 # Seconds before the seen-slot set is written; Home Assistant writes it at once when it stops.
 SEEN_SAVE_DELAY: Final = 1
+# Seconds before the history of openings is written (it is written when Home Assistant stops).
+OPENINGS_SAVE_DELAY: Final = 60
 
 SUBENTRY_WATCH: Final = "centre_watch"
 SUBENTRY_CARD: Final = "membership_card"

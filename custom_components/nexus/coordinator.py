@@ -30,6 +30,7 @@ from .const import (
     SUBENTRY_WATCH,
 )
 from .interviews import InterviewReads
+from .openings import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
 from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
 from .store import NexusStore
@@ -84,11 +85,13 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             for subentry_id, subentry in entry.subentries.items()
             if subentry.subentry_type == SUBENTRY_WATCH
         }
+        self.openings = OpeningsBook(self.store.histories, self._watches)
 
     @override
     async def _async_setup(self) -> None:
-        """Load the Canadian centres seen and the open slots told in earlier runs."""
+        """Load the Canadian centres seen, the open slots told and the openings seen."""
         await self.store.async_load()
+        self.openings = OpeningsBook(self.store.histories, self._watches)
 
     @override
     async def _async_update_data(self) -> NexusData:
@@ -105,6 +108,8 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self.data, answers, self._watches, self.store.seen, self.store.known_canadian
         )
         self.store.remember_seen(seen)
+        if self.openings.update(data, now):
+            self.store.remember_openings()
         async_sync_unlisted_issues(
             self.hass,
             self.config_entry,

@@ -1,4 +1,4 @@
-"""Sensors: Canadian centres open, per watch the next slot and backlog, per card the expiry."""
+"""Sensors: centres open; per watch the next slot, backlog and openings; per card the expiry."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from .entity import (
     card_dates,
     watch_slot_details,
 )
+from .openings import OpeningFigures
 from .snapshot import NexusData, WatchData
 
 PARALLEL_UPDATES = 0
@@ -45,6 +46,14 @@ class NexusWatchSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[WatchData], StateType | datetime]
     attributes_fn: Callable[[WatchData], dict[str, Any] | None] = lambda _watch: None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NexusOpeningsSensorDescription(SensorEntityDescription):
+    """A sensor of a centre watch, from the history of openings at its centre."""
+
+    value_fn: Callable[[OpeningFigures], StateType | datetime]
+    attributes_fn: Callable[[OpeningFigures], dict[str, Any] | None] = lambda _figures: None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +133,35 @@ WATCH_SENSORS = (
     ),
 )
 
+OPENINGS_SENSORS = (
+    NexusOpeningsSensorDescription(
+        key="openings_7_days",
+        translation_key="openings_7_days",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda figures: figures.week,
+        attributes_fn=lambda figures: {
+            "usual_hours": list(figures.usual_hours),
+            "per_day": dict(figures.per_day),
+        },
+    ),
+    NexusOpeningsSensorDescription(
+        key="opening_lifetime",
+        translation_key="opening_lifetime",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda figures: figures.lifetime_minutes,
+    ),
+    NexusOpeningsSensorDescription(
+        key="last_release",
+        translation_key="last_release",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda figures: figures.last_release,
+        attributes_fn=lambda figures: {"slots_released": figures.released},
+    ),
+)
+
 CARD_SENSORS = (
     NexusCardSensorDescription(
         key="expiry_date",
@@ -152,7 +190,10 @@ async def async_setup_entry(
     add_subentry_entities(
         entry,
         async_add_entities,
-        watch=lambda sub: [NexusWatchSensor(coordinator, sub, d) for d in WATCH_SENSORS],
+        watch=lambda sub: [
+            *(NexusWatchSensor(coordinator, sub, d) for d in WATCH_SENSORS),
+            *(NexusOpeningsSensor(coordinator, sub, d) for d in OPENINGS_SENSORS),
+        ],
         card=lambda sub: [NexusCardSensor(sub, d) for d in CARD_SENSORS],
     )
 
@@ -188,6 +229,37 @@ class NexusWatchSensor(NexusWatchEntity, SensorEntity):
         """Small attributes only: the long slot list is not recorded on every update."""
         watch = self.watch
         return None if watch is None else self.entity_description.attributes_fn(watch)
+
+
+class NexusOpeningsSensor(NexusWatchEntity, SensorEntity):
+    """A sensor of a centre watch, from the history of openings at its centre."""
+
+    entity_description: NexusOpeningsSensorDescription
+
+    def _source(self) -> object:
+        return self.figures
+
+    @property
+    def figures(self) -> OpeningFigures | None:
+        """Return the watch's figures: the same object while they do not change."""
+        return self.coordinator.openings.figures(self.subentry_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the watch is, once its centre's history has been read."""
+        return super().available and self.figures is not None
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Read the value from the figures."""
+        figures = self.figures
+        return None if figures is None else self.entity_description.value_fn(figures)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Read the attributes from the figures."""
+        figures = self.figures
+        return None if figures is None else self.entity_description.attributes_fn(figures)
 
 
 class NexusCardSensor(NexusCardEntity, SensorEntity):

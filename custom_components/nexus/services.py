@@ -1,6 +1,6 @@
-"""The nexus.get_slots action: matching open slots from the latest snapshot, for scripts."""
+"""The actions: nexus.get_slots (open slots now) and nexus.get_openings (the history)."""
 
-from datetime import date
+from datetime import UTC, date
 from typing import Any, cast
 
 from homeassistant.core import (
@@ -18,9 +18,12 @@ from .compat import vol
 from .const import DOMAIN
 from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details
+from .history import CentreHistory, Opening
+from .openings import fits, summary
 from .ttp import Slot
 
 SERVICE_GET_SLOTS = "get_slots"
+SERVICE_GET_OPENINGS = "get_openings"
 ATTR_WATCH = "watch"
 ATTR_CENTRE_ID = "centre_id"
 ATTR_START_DATE = "start_date"
@@ -54,6 +57,16 @@ def _in_range(slot: Slot, start: date | None, end: date | None) -> bool:
     return (start is None or day >= start) and (end is None or day <= end)
 
 
+def _watch_id(hass: HomeAssistant, entry: NexusConfigEntry, device_id: str) -> str:
+    data = entry.runtime_data.data
+    device = dr.async_get(hass).async_get(device_id)
+    subentries = device.config_entries_subentries.get(entry.entry_id, set()) if device else set()
+    subentry_id = next((sid for sid in subentries if sid in data.watches), None)
+    if subentry_id is None:
+        raise _invalid("unknown_watch", watch=device_id)
+    return subentry_id
+
+
 def _watch_slots(
     hass: HomeAssistant,
     entry: NexusConfigEntry,
@@ -61,13 +74,7 @@ def _watch_slots(
     start: date | None,
     end: date | None,
 ) -> list[dict[str, Any]]:
-    data = entry.runtime_data.data
-    device = dr.async_get(hass).async_get(device_id)
-    subentries = device.config_entries_subentries.get(entry.entry_id, set()) if device else set()
-    subentry_id = next((sid for sid in subentries if sid in data.watches), None)
-    if subentry_id is None:
-        raise _invalid("unknown_watch", watch=device_id)
-    watch = data.watches[subentry_id]
+    watch = entry.runtime_data.data.watches[_watch_id(hass, entry, device_id)]
     return [watch_slot_details(watch, s) for s in watch.matching if _in_range(s, start, end)]
 
 
@@ -86,20 +93,71 @@ def _centre_slots(
     ]
 
 
-async def _async_get_slots(call: ServiceCall) -> ServiceResponse:
+def _arguments(call: ServiceCall) -> tuple[str | None, int | None, date | None, date | None]:
+    """Read a watch or a centre and a date range, one of the two and in order."""
     watch: str | None = call.data.get(ATTR_WATCH)
     centre_id: int | None = call.data.get(ATTR_CENTRE_ID)
     start: date | None = call.data.get(ATTR_START_DATE)
     end: date | None = call.data.get(ATTR_END_DATE)
     if start is not None and end is not None and end < start:
         raise _invalid("end_before_start")
-    if watch is not None and centre_id is None:
-        slots = _watch_slots(call.hass, _entry(call.hass), watch, start, end)
-    elif centre_id is not None and watch is None:
-        slots = _centre_slots(_entry(call.hass), centre_id, start, end)
-    else:
+    if (watch is None) == (centre_id is None):
         raise _invalid("watch_or_centre")
+    return watch, centre_id, start, end
+
+
+async def _async_get_slots(call: ServiceCall) -> ServiceResponse:
+    watch, centre_id, start, end = _arguments(call)
+    entry = _entry(call.hass)
+    if watch is not None:
+        slots = _watch_slots(call.hass, entry, watch, start, end)
+    else:
+        slots = _centre_slots(entry, cast(int, centre_id), start, end)
     return {"slots": cast(list[JsonValueType], slots)}
+
+
+async def _async_get_openings(call: ServiceCall) -> ServiceResponse:
+    watch, centre_id, start, end = _arguments(call)
+    entry = _entry(call.hass)
+    coordinator = entry.runtime_data
+    wishes = None
+    if watch is not None:
+        centre_id, wishes = coordinator.openings.watches[_watch_id(call.hass, entry, watch)]
+    if centre_id not in {cid for cid, _wishes in coordinator.openings.watches.values()}:
+        raise _invalid("centre_not_watched", centre=str(centre_id))
+    history = coordinator.openings.histories.get(centre_id) or CentreHistory(centre_id)
+    location = coordinator.data.centres.get(history.location_id)
+    zone = location.time_zone if location is not None else UTC
+
+    def in_range(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    openings = [
+        o
+        for o in history.openings
+        if in_range(o.opened.astimezone(zone).date()) and (wishes is None or fits(o, wishes))
+    ]
+    releases = [r for r in history.releases if in_range(r.at.astimezone(zone).date())]
+    return {
+        "centre_id": history.location_id,
+        "centre": coordinator.data.labels.get(history.location_id),
+        "time_zone": str(zone),
+        "openings": [_opening(o) for o in openings],
+        "releases": [{"at": r.at.isoformat(), "slots": r.slots} for r in releases],
+        "summary": summary(openings, zone),
+    }
+
+
+def _opening(opening: Opening) -> dict[str, Any]:
+    lifetime = opening.lifetime
+    return {
+        "start": opening.start.isoformat(),
+        "end": opening.end.isoformat(),
+        "places": opening.places,
+        "opened": opening.opened.isoformat(),
+        "gone": None if opening.gone is None else opening.gone.isoformat(),
+        "lifetime_minutes": None if lifetime is None else round(lifetime.total_seconds() / 60, 1),
+    }
 
 
 @callback
@@ -109,6 +167,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_GET_SLOTS,
         _async_get_slots,
+        schema=GET_SLOTS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_OPENINGS,
+        _async_get_openings,
         schema=GET_SLOTS_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )

@@ -1,4 +1,4 @@
-"""What is kept on disk: centres ever listed, whether they interview, slots told."""
+"""What is kept on disk: centres ever listed, whether they interview, slots told, openings."""
 
 from collections.abc import Mapping, Set as AbstractSet
 from datetime import date
@@ -7,17 +7,28 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, KNOWN_CENTRES_KEPT, LOGGER, MAX_KNOWN_CENTRES, SEEN_SAVE_DELAY
+from .const import (
+    DOMAIN,
+    KNOWN_CENTRES_KEPT,
+    LOGGER,
+    MAX_KNOWN_CENTRES,
+    OPENINGS_SAVE_DELAY,
+    SEEN_SAVE_DELAY,
+)
+from .history import CentreHistory
 
 STORE_VERSION = 1
 
 
 class NexusStore:
-    """The two files of one config entry, loaded once and written in the background.
+    """The files of the config entry, loaded once and written in the background.
 
     `seen` holds, per watch, the keys of the matching slots open at its last update: what has
-    been told, so that a restart tells nothing twice.
+    been told, so that a restart tells nothing twice. `histories` are the openings of each
+    watched centre (see history.py), in a file of the integration's own (there is one entry),
+    which the demo can give a history before Home Assistant first starts.
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
@@ -26,6 +37,12 @@ class NexusStore:
             hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.centres"
         )
         self._seen: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.seen")
+        self._openings: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.openings")
+        self.histories: dict[int, CentreHistory] = {}
+        self._openings_changed = False
+        # Each history's stored form, kept while its version is the same: a write of many
+        # centres' histories converts only those that changed.
+        self._rows: dict[int, tuple[int, dict[str, Any]]] = {}
         self.known_canadian: dict[int, str] = {}
         self._listed_on: dict[int, str] = {}  # when each was last listed, an ISO date
         self.interviewing: dict[int, bool] = {}  # as last read, by centre id
@@ -33,9 +50,16 @@ class NexusStore:
         self._seen_changed = False
 
     async def async_load(self) -> None:
-        """Read both files; one that cannot be read is logged and rebuilt, never a failed setup."""
+        """Read the files; one that cannot be read is logged and rebuilt, never a failed setup."""
         stored = await _load(self._centres)
         seen = await _load(self._seen)
+        centres = (await _load(self._openings)).get("centres")
+        now = dt_util.utcnow()
+        self.histories = {
+            int(cid): CentreHistory.from_data(int(cid), data, now)
+            for cid, data in (centres.items() if isinstance(centres, dict) else ())
+            if isinstance(cid, str) and cid.isdecimal() and len(cid) < 10
+        }
         try:
             self.known_canadian = {int(k): str(v) for k, v in stored.get("canadian", {}).items()}
             self.interviewing = {
@@ -114,10 +138,32 @@ class NexusStore:
         self._seen_changed = True
         self._seen.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
 
+    def remember_openings(self) -> None:
+        """Write the histories in a while: a poll never waits for the disk."""
+        self._openings_changed = True
+        self._openings.async_delay_save(self._openings_data, OPENINGS_SAVE_DELAY)
+
     async def async_flush(self) -> None:
-        """Write the seen sets now: a reload reads them back at once (a stop flushes anyway)."""
+        """Write what changed now: a reload reads it back at once (a stop flushes anyway)."""
         if self._seen_changed:
             await self._seen.async_save(self._seen_data())
+        if self._openings_changed:
+            await self._openings.async_save(self._openings_data())
+
+    async def async_remove(self) -> None:
+        """Delete the files, when the integration is removed."""
+        for store in (self._centres, self._seen, self._openings):
+            await store.async_remove()
+
+    def _openings_data(self) -> dict[str, Any]:
+        rows = {
+            cid: kept[1]
+            if (kept := self._rows.get(cid)) is not None and kept[0] == history.version
+            else history.as_data()
+            for cid, history in self.histories.items()
+        }
+        self._rows = {cid: (self.histories[cid].version, data) for cid, data in rows.items()}
+        return {"centres": {str(cid): rows[cid] for cid in sorted(rows)}}
 
     def _seen_data(self) -> dict[str, Any]:
         return {"watches": {sid: sorted(keys) for sid, keys in self.seen.items()}}

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from .const import (
     CONF_EARLIEST,
@@ -54,7 +54,19 @@ def _time(value: str | None) -> time | None:
     return time.fromisoformat(value) if value else None
 
 
-def slot_matches(slot: Slot, wishes: Wishes) -> bool:
+class Timed(Protocol):
+    """What a slot's wishes are judged on: its start and end, on the centre's clock."""
+
+    @property
+    def start(self) -> datetime:
+        """The start."""
+
+    @property
+    def end(self) -> datetime:
+        """The end."""
+
+
+def slot_matches(slot: Timed, wishes: Wishes) -> bool:
     """Tell whether a slot fits the wishes, judged on the centre's wall clock.
 
     The whole appointment must fit the time-of-day window: it starts at or after `time_from`

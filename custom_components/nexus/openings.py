@@ -1,0 +1,231 @@
+"""What the history of openings says, per centre watch: counts, lifetimes, usual hours.
+
+Pure: no Home Assistant, no I/O. `OpeningsBook` feeds each watched centre's history from the
+snapshots and keeps each watch's figures, computed again only when its history changed or a
+window moved past one of its openings.
+"""
+
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
+from math import ceil
+from statistics import median
+from typing import Any
+
+from .const import WEEKDAYS
+from .history import CentreHistory, Opening
+from .snapshot import NexusData
+from .ttp import Slot
+from .watch import Wishes, slot_matches
+
+WEEK = timedelta(days=7)
+LIFETIME_WINDOW = timedelta(days=30)
+QUICKLY = timedelta(minutes=2)
+USUAL_HOURS = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpeningFigures:
+    """A watch's figures from its centre's history."""
+
+    week: int  # openings that fit the watch, first seen in the last 7 days
+    lifetime_minutes: float | None  # their median lifetime over the last 30 days
+    usual_hours: tuple[str, ...]  # the hours (centre time) most of them opened, last 30 days
+    per_day: tuple[tuple[str, int], ...]  # openings on each of the last 7 dates (centre time)
+    last_release: datetime | None  # the centre's
+    released: int | None  # slots in that release
+
+
+def fits(opening: Opening, wishes: Wishes) -> bool:
+    """Tell whether an opening fits a watch's wishes (places as far as known)."""
+    return opening.places >= wishes.minimum_places and slot_matches(opening, wishes)
+
+
+class WatchTally:
+    """One watch's figures, kept from its centre's history change by change.
+
+    Each opening is looked at when it is recorded, when its end is seen and when it leaves the
+    30 days: an update costs what changed, not the length of the history.
+    """
+
+    def __init__(self, wishes: Wishes, zone: tzinfo) -> None:
+        """Start empty; the first update reads the whole history once."""
+        self.wishes, self.zone = wishes, zone
+        # The openings that fit, in the order they opened, with their date and hour there.
+        self._events: list[tuple[Opening, date, int]] = []
+        self._head = 0  # the first of them in the last 30 days
+        self._week = 0  # the first of them in the last 7 days
+        self._hours: Counter[int] = Counter()  # of those in the last 30 days
+        self._days: Counter[date] = Counter()
+        self._lifetimes: list[float] = []  # their known lifetimes in minutes, sorted
+        self._open: list[Opening] = []  # those whose end may still be seen
+        self._read = 0  # how many of the history's openings were read
+        self._version = -1
+        self._until = datetime.min.replace(tzinfo=UTC)
+        self.value: OpeningFigures | None = None
+
+    def update(self, history: CentreHistory, now: datetime) -> OpeningFigures:
+        """Bring the figures to `now`; the same object while they do not change."""
+        if self.value is not None and history.version == self._version and now < self._until:
+            return self.value
+        self._version = history.version
+        self._read_new(history)
+        self._read_ends(history)
+        self._forget_before(now - LIFETIME_WINDOW)
+        while self._week < len(self._events) and self._events[self._week][0].opened <= now - WEEK:
+            self._week += 1
+        today = now.astimezone(self.zone).date()
+        midnight = datetime.combine(today + timedelta(days=1), time(), self.zone)
+        # They hold until the next midnight there (the dates move on) or until the windows
+        # move past the oldest opening of the week or of the 30 days.
+        until = [midnight.astimezone(UTC)]
+        if self._week < len(self._events):
+            until.append(self._events[self._week][0].opened + WEEK)
+        if self._head < len(self._events):
+            until.append(self._events[self._head][0].opened + LIFETIME_WINDOW)
+        self._until = min(until)
+        release = history.releases[-1] if history.releases else None
+        lifetimes = self._lifetimes
+        hours = sorted(((-n, hour) for hour, n in self._hours.items() if n))[:USUAL_HOURS]
+        value = OpeningFigures(
+            week=len(self._events) - self._week,
+            lifetime_minutes=round(median(lifetimes), 1) if lifetimes else None,
+            usual_hours=tuple(f"{hour:02d}:00" for _n, hour in hours),
+            per_day=tuple(
+                (day.isoformat(), self._days[day])
+                for day in (today - timedelta(days=back) for back in range(6, -1, -1))
+            ),
+            last_release=release.at if release else None,
+            released=release.slots if release else None,
+        )
+        if self.value is None or value != self.value:
+            self.value = value
+        return self.value
+
+    def _read_new(self, history: CentreHistory) -> None:
+        new = history.appended - self._read
+        self._read = history.appended
+        for opening in history.openings[-new:] if new else ():
+            if not fits(opening, self.wishes):
+                continue
+            local = opening.opened.astimezone(self.zone)
+            self._events.append((opening, local.date(), local.hour))
+            self._hours[local.hour] += 1
+            self._days[local.date()] += 1
+            self._open.append(opening)
+
+    def _read_ends(self, history: CentreHistory) -> None:
+        still = []
+        for opening in self._open:
+            if (life := opening.lifetime) is not None:
+                insort(self._lifetimes, life.total_seconds() / 60)
+            elif history.is_open(opening):
+                still.append(opening)
+        self._open = still
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        events = self._events
+        while self._head < len(events) and events[self._head][0].opened <= cutoff:
+            opening, day, hour = events[self._head]
+            self._hours[hour] -= 1
+            self._days[day] -= 1
+            if (life := opening.lifetime) is not None and opening not in self._open:
+                del self._lifetimes[bisect_left(self._lifetimes, life.total_seconds() / 60)]
+            elif opening in self._open:
+                self._open.remove(opening)
+            self._head += 1
+        if self._head > len(events) // 2:  # drop what was forgotten, now and then
+            del events[: self._head]
+            self._week = max(self._week - self._head, 0)
+            self._head = 0
+
+
+def _minutes(openings: Iterable[Opening]) -> list[float]:
+    return sorted(life.total_seconds() / 60 for o in openings if (life := o.lifetime) is not None)
+
+
+def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
+    """Say when openings appeared (weekday and hour, centre time) and how long they lasted."""
+    by_weekday = dict.fromkeys(WEEKDAYS, 0)
+    by_hour = {f"{hour:02d}": 0 for hour in range(24)}
+    for opening in openings:
+        local = opening.opened.astimezone(zone)
+        by_weekday[WEEKDAYS[local.weekday()]] += 1
+        by_hour[f"{local.hour:02d}"] += 1
+    lifetimes = _minutes(openings)
+    quick = QUICKLY.total_seconds() / 60
+    return {
+        "openings": len(openings),
+        "by_weekday": by_weekday,
+        "by_hour": by_hour,
+        "lifetimes_known": len(lifetimes),
+        "median_lifetime_minutes": round(median(lifetimes), 1) if lifetimes else None,
+        # Nearest rank: the lifetime that 90 % of openings did not outlast.
+        "p90_lifetime_minutes": round(lifetimes[ceil(0.9 * len(lifetimes)) - 1], 1)
+        if lifetimes
+        else None,
+        "gone_within_2_minutes_percent": round(
+            100 * sum(1 for m in lifetimes if m <= quick) / len(lifetimes), 1
+        )
+        if lifetimes
+        else None,
+    }
+
+
+def _places(
+    slot: Slot, repeated: Mapping[str, int], minimum: int, capacity: Mapping[str, int]
+) -> int:
+    """Open places at a slot's time, at least (see snapshot.WatchData.places)."""
+    return max(repeated.get(slot.key, 1), minimum, capacity.get(slot.key, 0))
+
+
+class OpeningsBook:
+    """The histories of the watched centres, and each watch's figures."""
+
+    def __init__(
+        self, histories: dict[int, CentreHistory], watches: Mapping[str, tuple[int, Wishes]]
+    ) -> None:
+        """Keep the histories (the store's, which it writes) of the watched centres only."""
+        self.watches = watches
+        watched = {cid for cid, _wishes in watches.values()}
+        for cid in histories.keys() - watched:
+            del histories[cid]
+        self.histories = histories
+        self._observed: dict[int, object] = {}  # the slot list each history last saw
+        self._tallies: dict[str, WatchTally] = {}
+
+    def update(self, data: NexusData, now: datetime) -> bool:
+        """Show each watched centre's changed slot list to its history; True if one changed."""
+        changed = False
+        shown: set[int] = set()
+        for (cid, minimum), index in sorted(data.indexes.items(), key=lambda item: item[0]):
+            if cid in shown:
+                continue  # a centre's smallest minimum comes first: its list has the most
+            shown.add(cid)
+            if self._observed.get(cid) is index:
+                continue  # the same list as last time: nothing opened or went
+            self._observed[cid] = index
+            capacity = next((w.capacity for w in data.watches.values() if w.location_id == cid), {})
+            history = self.histories.setdefault(cid, CentreHistory(cid))
+            changed |= history.observe(
+                index.first,
+                partial(_places, repeated=index.repeated, minimum=minimum, capacity=capacity),
+                now,
+            )
+        for sid, (cid, wishes) in self.watches.items():
+            seen, location = self.histories.get(cid), data.centres.get(cid)
+            if seen is None or location is None:
+                continue
+            tally = self._tallies.get(sid)
+            if tally is None:
+                tally = self._tallies[sid] = WatchTally(wishes, location.time_zone)
+            tally.update(seen, now)
+        return changed
+
+    def figures(self, subentry_id: str) -> OpeningFigures | None:
+        """Return a watch's figures, the same object while they do not change."""
+        tally = self._tallies.get(subentry_id)
+        return None if tally is None else tally.value

@@ -1,0 +1,226 @@
+"""The history of openings, from real polls: the watch's figures, a restart, the action."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.nexus.const import DOMAIN, OPENINGS_SAVE_DELAY
+from custom_components.nexus.history import RELEASE_MIN_SLOTS
+from tests.conftest import RunningSimulator
+
+from .conftest import (
+    BLAINE,
+    CYCLE,
+    FORT_ERIE,
+    advance,
+    open_slot,
+    subentry_device,
+    watch,
+)
+
+WEEK = "sensor.blaine_wa_us_openings_in_the_last_7_days"
+LIFETIME = "sensor.blaine_wa_us_typical_opening_lifetime"
+RELEASE = "sensor.blaine_wa_us_last_release"
+MORNINGS_WEEK = "sensor.blaine_mornings_openings_in_the_last_7_days"
+STORE_KEY = f"{DOMAIN}.openings"
+
+
+@pytest.fixture
+def subentries() -> list[Any]:
+    return [
+        watch("Blaine, WA, US", BLAINE, "watch_blaine"),
+        # The same centre, early mornings for two: what opens in the afternoon is not its.
+        watch("Blaine mornings", BLAINE, "watch_mornings", time_until="08:30:00", minimum_places=2),
+        watch("Fort Erie, ON, CA", FORT_ERIE, "watch_fort_erie"),
+    ]
+
+
+def afternoon(simulator: RunningSimulator, skip: int = 0) -> datetime:
+    """A closed afternoon time at Blaine, to open."""
+    return [m for m in _closed(simulator) if m.hour >= 13][skip]
+
+
+def _closed(simulator: RunningSimulator) -> list[datetime]:
+    now = simulator.state.local_now(BLAINE)
+    return [
+        m
+        for m, row in sorted(simulator.state.schedules[BLAINE].items())
+        if not row.available and m > now
+    ]
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    found = hass.states.get(entity_id)
+    assert found is not None, entity_id
+    return found.state
+
+
+async def test_openings_and_their_lifetimes_are_recorded_from_polls(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The slots open at the first update opened at an unknown time: not counted.
+    assert state(hass, WEEK) == "0"
+    assert state(hass, LIFETIME) == "unknown"
+    assert state(hass, RELEASE) == "unknown"
+
+    moment = afternoon(simulator)
+    simulator.state.set_time(BLAINE, moment, 1)
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "1"
+    assert state(hass, LIFETIME) == "unknown"  # still open
+
+    await advance(hass, freezer, CYCLE)
+    simulator.state.set_time(BLAINE, moment, 0)  # taken
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "1"
+    # Open at two polls, gone at the third: two polls apart, to the polling cadence.
+    assert float(state(hass, LIFETIME)) == pytest.approx(2 * CYCLE.total_seconds() / 60, abs=0.1)
+    # The early-morning watch of the same centre counts only what fits it.
+    assert state(hass, MORNINGS_WEEK) == "0"
+
+    # It opens again: a new opening.
+    simulator.state.set_time(BLAINE, moment, 1)
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "2"
+    attributes = hass.states.get(WEEK).attributes
+    # Both were seen around 09:10 in Blaine (17:10 UTC), on the same date there.
+    assert attributes["usual_hours"] == ["09:00"]
+    assert list(attributes["per_day"].values()) == [0, 0, 0, 0, 0, 0, 2]
+    assert list(attributes["per_day"])[-1] == "2026-11-30"
+
+
+async def test_a_release_is_recorded_once(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    for skip in range(RELEASE_MIN_SLOTS + 3):
+        open_slot(simulator, skip)
+    await advance(hass, freezer, CYCLE)
+
+    released = hass.states.get(RELEASE)
+    assert released is not None
+    assert released.state != "unknown"
+    assert released.attributes["slots_released"] == RELEASE_MIN_SLOTS + 3
+    assert state(hass, WEEK) == "0"
+
+
+async def test_history_survives_a_restart_and_is_written_off_the_polling_path(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    await advance(hass, freezer, timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
+    written = hass_storage[STORE_KEY]["data"]
+    moment = open_slot(simulator)
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "1"
+    # The poll that saw it did not write; the file is written a while after.
+    assert hass_storage[STORE_KEY]["data"] == written
+    freezer.tick(timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    rows = hass_storage[STORE_KEY]["data"]["centres"][str(BLAINE)]["openings"]
+    assert len(rows) == 1
+    assert rows[0][0].startswith(moment.strftime("%Y-%m-%dT%H:%M"))
+
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, WEEK) == "1"
+
+
+async def test_removing_the_integration_deletes_its_history(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    await advance(hass, freezer, timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
+    assert STORE_KEY in hass_storage
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert STORE_KEY not in hass_storage
+    assert f"{DOMAIN}.{loaded_entry.entry_id}.seen" not in hass_storage
+
+
+async def get_openings(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "get_openings", data, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_get_openings_of_a_watch_and_of_a_centre(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    moment = afternoon(simulator)
+    simulator.state.set_time(BLAINE, moment, 1)
+    await advance(hass, freezer, CYCLE)
+    simulator.state.set_time(BLAINE, moment, 0)
+    await advance(hass, freezer, CYCLE)
+
+    centre = await get_openings(hass, centre_id=BLAINE)
+    assert centre["centre"] == "Blaine, WA"
+    assert centre["time_zone"] == "America/Los_Angeles"
+    (opening,) = centre["openings"]
+    assert opening["start"].startswith(moment.strftime("%Y-%m-%dT%H:%M"))
+    assert opening["places"] >= 1
+    assert opening["lifetime_minutes"] == round(CYCLE.total_seconds() / 60, 1)
+    summary = centre["summary"]
+    assert summary["openings"] == 1
+    assert summary["median_lifetime_minutes"] == opening["lifetime_minutes"]
+    assert summary["gone_within_2_minutes_percent"] == 0
+    assert sum(summary["by_hour"].values()) == sum(summary["by_weekday"].values()) == 1
+    assert centre["releases"] == []
+
+    mornings = subentry_device(device_registry, loaded_entry, "watch_mornings")
+    assert (await get_openings(hass, watch=mornings))["openings"] == []
+    everything = subentry_device(device_registry, loaded_entry, "watch_blaine")
+    assert len((await get_openings(hass, watch=everything))["openings"]) == 1
+    # A date range of when openings were seen, on the centre's calendar.
+    seen_on = (
+        datetime.fromisoformat(opening["opened"]).astimezone(simulator.state.zone(BLAINE)).date()
+    )
+    after = seen_on + timedelta(days=1)
+    assert (await get_openings(hass, centre_id=BLAINE, start_date=after))["openings"] == []
+    assert len((await get_openings(hass, centre_id=BLAINE, end_date=seen_on))["openings"]) == 1
+    # A watched centre with nothing seen yet has an empty history.
+    assert (await get_openings(hass, centre_id=FORT_ERIE))["summary"]["openings"] == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({}, "watch_or_centre"),
+        ({"centre_id": 5027}, "centre_not_watched"),
+        ({"watch": "no-such-device"}, "unknown_watch"),
+        (
+            {"centre_id": BLAINE, "start_date": "2026-12-10", "end_date": "2026-12-01"},
+            "end_before_start",
+        ),
+    ],
+)
+async def test_get_openings_refuses_what_it_cannot_answer(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
+) -> None:
+    with pytest.raises(ServiceValidationError) as raised:
+        await get_openings(hass, **data)
+    assert raised.value.translation_key == key
