@@ -362,3 +362,19 @@ def test_figures_kept_change_by_change_equal_their_definition(seed: int) -> None
         for tally, wish in zip(tallies, wishes, strict=True):
             assert tally.update(history, now) == reference(history, wish, now)
     assert len(history.openings) > 150
+
+
+def test_a_centre_no_longer_watched_follows_nothing_and_ages_out() -> None:
+    history = CentreHistory(5022)
+    now = polls(history, listing(A), listing(A, C))
+    history.stop_following()
+    assert history.open_keys == []
+    # Watched again: its first update counts nothing, even a slot it had not seen.
+    history.observe(listing(A, B, C), one_place, now + MINUTE)
+    assert [o.key for o in history.openings] == [C.key]
+    version = history.version
+    history.prune(now + HISTORY_KEPT - MINUTE)
+    assert history.version == version  # nothing old enough yet
+    history.prune(now + HISTORY_KEPT + MINUTE)
+    assert history.openings == []
+    assert history.version == version + 1

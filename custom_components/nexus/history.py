@@ -126,6 +126,19 @@ class CentreHistory:
         self.version += 1
         return True
 
+    def stop_following(self) -> None:
+        """Forget which slots are open: the centre is not watched now."""
+        if self._stored_open or self._open:
+            self._stored_open, self._open = {}, None
+            self.version += 1
+
+    def prune(self, now: datetime) -> None:
+        """Forget what is older than 90 days, and the oldest beyond the maximum counts."""
+        before = (len(self.openings), len(self.releases))
+        self._prune(now)
+        if (len(self.openings), len(self.releases)) != before:
+            self.version += 1
+
     def _prune(self, now: datetime) -> None:
         cutoff = now - HISTORY_KEPT
         first = max(

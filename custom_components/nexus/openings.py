@@ -188,11 +188,18 @@ class OpeningsBook:
     def __init__(
         self, histories: dict[int, CentreHistory], watches: Mapping[str, tuple[int, Wishes]]
     ) -> None:
-        """Keep the histories (the store's, which it writes) of the watched centres only."""
+        """Feed the histories (the store's, which it writes) of the watched centres.
+
+        A centre no longer watched keeps its history until it ages out (watches are often
+        added one at a time, or removed and added again), but follows no open slot: when it
+        is watched again, its first update counts nothing.
+        """
         self.watches = watches
         watched = {cid for cid, _wishes in watches.values()}
         for cid in histories.keys() - watched:
-            del histories[cid]
+            histories[cid].stop_following()
+            if not (histories[cid].openings or histories[cid].releases):
+                del histories[cid]
         self.histories = histories
         self._observed: dict[int, object] = {}  # the slot list each history last saw
         self._tallies: dict[str, WatchTally] = {}

@@ -156,6 +156,10 @@ class NexusStore:
             await store.async_remove()
 
     def _openings_data(self) -> dict[str, Any]:
+        """Prune each history (those no longer watched too) and convert what changed."""
+        now = dt_util.utcnow()
+        for history in self.histories.values():
+            history.prune(now)
         rows = {
             cid: kept[1]
             if (kept := self._rows.get(cid)) is not None and kept[0] == history.version

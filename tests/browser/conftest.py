@@ -18,7 +18,8 @@ import aiohttp
 from playwright.async_api import Browser, Page, async_playwright
 import pytest
 
-from demo.provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI, seed_http_config
+from demo.provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI
+from demo.seed import seed
 from simulator.process import free_port, start_simulator
 
 ROOT = Path(__file__).parents[2]
@@ -86,7 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     (config / "custom_components" / "nexus").symlink_to(ROOT / "custom_components" / "nexus")
     ha_port = free_port()
     shutil.copy(ROOT / "scripts" / "develop_configuration.yaml", config / "configuration.yaml")
-    seed_http_config(config, ha_port)
+    seed(config, ha_port)
     shutil.copy(ROOT / "demo" / "dashboard.yaml", config / "nexus_dashboard.yaml")
     simulator, simulator_url = start_simulator("browser")
     env = os.environ | {"NEXUS_SCHEDULER_URL": f"{simulator_url}/schedulerapi"}

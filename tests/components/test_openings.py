@@ -1,6 +1,6 @@
 """The history of openings, from real polls: the watch's figures, a restart, the action."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -18,6 +18,7 @@ from .conftest import (
     BLAINE,
     CYCLE,
     FORT_ERIE,
+    TORONTO,
     advance,
     open_slot,
     subentry_device,
@@ -154,6 +155,46 @@ async def test_removing_the_integration_deletes_its_history(
     await hass.async_block_till_done()
     assert STORE_KEY not in hass_storage
     assert f"{DOMAIN}.{loaded_entry.entry_id}.seen" not in hass_storage
+
+
+def stored_history(opened: datetime) -> dict[str, Any]:
+    """A stored history of one opening, as the integration writes it."""
+    start = "2027-01-11T09:00:00-05:00"
+    stamp = round(opened.timestamp())
+    return {"openings": [[start, 10, 1, stamp, stamp + 60]], "releases": [], "open": []}
+
+
+@pytest.mark.parametrize("subentries", [[watch("Blaine, WA, US", BLAINE, "watch_blaine")]])
+async def test_a_centre_not_watched_now_keeps_its_history_until_it_ages_out(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    now = datetime.now(UTC)
+    hass_storage[STORE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": STORE_KEY,
+        "data": {
+            "centres": {
+                # Fort Erie was watched last week (its watch removed, to be added again).
+                str(FORT_ERIE): stored_history(now - timedelta(days=7)),
+                # Toronto was watched long ago: its last opening is older than 90 days.
+                str(TORONTO): stored_history(now - timedelta(days=91)),
+            }
+        },
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await advance(hass, freezer, timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
+
+    centres = hass_storage[STORE_KEY]["data"]["centres"]
+    assert len(centres[str(FORT_ERIE)]["openings"]) == 1
+    assert str(TORONTO) not in centres
+    assert str(BLAINE) in centres
 
 
 async def get_openings(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
