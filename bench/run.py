@@ -216,6 +216,54 @@ def _catch_text(runs: dict[str, dict[str, float]]) -> str:
     )
 
 
+HISTORY_FIELDS = ("cpu_ms", "cpu_same_ms", "write_ms", "openings_stored")
+
+
+def history_cost(
+    sim: str, cases: list[tuple[int, int]], repeats: int, cycles: int
+) -> dict[str, dict[str, float]]:
+    """Run the integration without and with a full history; medians per case."""
+    results: dict[str, dict[str, float]] = {}
+    for k, s in cases:
+        centres = ",".join(map(str, NEXUS_IDS[:k]))
+        for label, extra in (("without", ()), ("with", ("history",))):
+            runs = [
+                run_worker("integration", sim, cycles, centres, s, *extra) for _ in range(repeats)
+            ]
+            results[f"{k} {s} {label}"] = {
+                field: statistics.median(run[str(s)][field] for run in runs)
+                for field in HISTORY_FIELDS
+            }
+            print(f"bench: history K={k} S={s} {label}: {results[f'{k} {s} {label}']}")
+    return results
+
+
+def _history_text(results: dict[str, dict[str, float]], repeats: int) -> str:
+    rows = [
+        "## The history of openings: cost per update with a full history\n",
+        (
+            f"The integration without any history, and with the largest it keeps (3,000 openings "
+            f"and 500 releases per centre, over 90 days), started from it; loop CPU per cycle, "
+            f"medians of {repeats} run(s). Target: within 10 % of the cost without.\n"
+        ),
+        (
+            "| K | S | with a change: without / with, ms | ratio | nothing changed: without / "
+            "with, ms | ratio | openings stored | writing them, ms (once, off the poll) |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    cases = sorted({tuple(map(int, key.split()[:2])) for key in results})
+    for k, s in cases:
+        off, on = results[f"{k} {s} without"], results[f"{k} {s} with"]
+        rows.append(
+            f"| {k} | {s} | {off['cpu_ms']:.2f} / {on['cpu_ms']:.2f} | "
+            f"{on['cpu_ms'] / off['cpu_ms']:.2f} | {off['cpu_same_ms']:.2f} / "
+            f"{on['cpu_same_ms']:.2f} | {on['cpu_same_ms'] / off['cpu_same_ms']:.2f} | "
+            f"{on['openings_stored']:.0f} | {on['write_ms']:.1f} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def report(  # noqa: PLR0917
     results: dict[int, dict[str, Any]],
     ks: list[int],
@@ -224,6 +272,7 @@ def report(  # noqa: PLR0917
     cycles: int,
     latency: dict[str, Any],
     catch: dict[str, dict[str, float]],
+    history: tuple[dict[str, dict[str, float]], int],
 ) -> str:
     """Format the results as Markdown."""
     return (
@@ -245,6 +294,8 @@ def report(  # noqa: PLR0917
         + _latency_text(latency)
         + "\n"
         + _catch_text(catch)
+        + "\n"
+        + _history_text(*history)
     )
 
 
@@ -291,10 +342,19 @@ def main() -> None:
             for name, (every, jitter) in list(CADENCES.items())[: 1 if args.smoke else None]
         }
         print(f"bench: catch rate: {catch}", flush=True)
+        history_repeats = 1 if args.smoke else 3
+        history = history_cost(
+            sim,
+            [(1, 10)] if args.smoke else [(1, 10), (5, 500), (26, 10)],
+            history_repeats,
+            cycles,
+        )
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
-    text = "# Benchmark results\n\n" + report(results, ks, ss, repeats, cycles, latency, catch)
+    text = "# Benchmark results\n\n" + report(
+        results, ks, ss, repeats, cycles, latency, catch, (history, history_repeats)
+    )
     took = time.perf_counter() - started
     text += f"\nRun: `scripts/bench{' --smoke' if args.smoke else ''}`, {took:.0f} s.\n"
     out = args.out or (None if args.smoke else RESULTS)

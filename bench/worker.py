@@ -10,7 +10,7 @@ open. Prints one JSON object with the figures.
 import asyncio
 from contextlib import closing
 import cProfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 import importlib
 from itertools import pairwise
 import json
@@ -171,9 +171,52 @@ async def _floor(sim: str, centres: list[int], repeats: int) -> float:
     return 1000 * statistics.median(spent)
 
 
-async def _start(way: str, centres: list[int], sim: str, port: int) -> tuple[HomeAssistant, Path]:
+def _full_history(config_dir: Path, centres: list[int]) -> None:
+    """Give each centre the largest history the integration keeps, as after months of watching.
+
+    MAX_OPENINGS openings over the last 90 days, each gone two minutes after it opened, on
+    weekday mornings (the bench's watches want weekdays), and MAX_RELEASES releases.
+    """
+    history = importlib.import_module("custom_components.nexus.history")
+    now = datetime.now(UTC)
+    kept: timedelta = history.HISTORY_KEPT
+    stored = {}
+    for cid in centres:
+        openings = []
+        for i in range(history.MAX_OPENINGS):
+            opened = now - kept + kept * (i + 1) / (history.MAX_OPENINGS + 1)
+            day = (opened + timedelta(days=20)).date()
+            if day.weekday() > 4:  # to the Monday after
+                day += timedelta(days=7 - day.weekday())
+            start = datetime(day.year, day.month, day.day, 9, 10 * (i % 6), tzinfo=UTC)
+            openings.append(
+                history.Opening(
+                    key=f"{cid}@{start.isoformat()}",
+                    start=start,
+                    end=start + timedelta(minutes=10),
+                    places=1,
+                    opened=opened,
+                    gone=opened + timedelta(minutes=2),
+                )
+            )
+        releases = [
+            history.Release(now - kept + kept * (i + 1) / (history.MAX_RELEASES + 1), 20)
+            for i in range(history.MAX_RELEASES)
+        ]
+        stored[str(cid)] = history.CentreHistory(cid, openings, releases).as_data()
+    path = config_dir / ".storage" / "nexus.openings"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"version": 1, "minor_version": 1, "key": "nexus.openings", "data": {"centres": stored}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+async def _start(
+    way: str, centres: list[int], sim: str, port: int, *, history: bool = False
+) -> tuple[HomeAssistant, Path]:
     """Start a Home Assistant with the recorder and one way of watching `centres`."""
     config_dir = Path(tempfile.mkdtemp(prefix=f"nexus-bench-{way}-"))
+    if history:
+        _full_history(config_dir, centres)
     config = CONFIG.format(port=port)
     if way == "rest":
         config += rest_yaml(f"{sim}/schedulerapi", centres)
@@ -259,7 +302,7 @@ class Cycles:
 
 
 async def work(  # noqa: PLR0917
-    way: str, centres: list[int], size: int, cycles: int, sim: str, port: int
+    way: str, centres: list[int], size: int, cycles: int, sim: str, port: int, history: bool
 ) -> dict[str, Any]:
     """Open `size` slots per centre, set up one Home Assistant, measure, stop it.
 
@@ -272,13 +315,21 @@ async def work(  # noqa: PLR0917
         # floor between two requests for a centre's slots would answer them from the last.
         coordinator = importlib.import_module("custom_components.nexus.coordinator")
         vars(coordinator).update(SLOT_FLOOR=timedelta(0))
-    hass, database = await _start(way, centres, sim, port)
+    hass, database = await _start(way, centres, sim, port, history=history)
     refresh = (
         await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
     )
     figures = await Cycles(hass, refresh, sim, centres).measure(way, size, cycles, database)
     if way == "integration":
         figures["floor_ms"] = await _floor(sim, centres, cycles)
+        # What writing the history costs the event loop: once, a minute after a change,
+        # never inside a poll (the Store calls it from its own timer).
+        entry = hass.config_entries.async_entries("nexus")[0]
+        store = entry.runtime_data.store
+        started = time.thread_time()
+        rows = store._openings_data()  # noqa: SLF001 (what the Store's timer calls)
+        figures["write_ms"] = 1000 * (time.thread_time() - started)
+        figures["openings_stored"] = sum(len(c["openings"]) for c in rows["centres"].values())
     await hass.async_stop()
     return {str(size): figures}
 
@@ -412,7 +463,7 @@ async def catch_rate(  # noqa: PLR0917
 def main() -> None:
     """Parse the arguments the bench runner passes and print the figures as JSON.
 
-    python -m bench.worker integration|rest SIM PORT CYCLES CENTRES SIZE
+    python -m bench.worker integration|rest SIM PORT CYCLES CENTRES SIZE [history]
     python -m bench.worker latency SIM PORT TRIALS INTERVAL
     python -m bench.worker catch SIM PORT OPENINGS PRODUCTION_INTERVAL JITTER SCALE
     """
@@ -428,7 +479,8 @@ def main() -> None:
         else:
             centres = [int(c) for c in sys.argv[5].split(",")]
             size = int(sys.argv[6])
-            figures = asyncio.run(work(way, centres, size, int(sys.argv[4]), sim, port))
+            history = sys.argv[7:8] == ["history"]
+            figures = asyncio.run(work(way, centres, size, int(sys.argv[4]), sim, port, history))
     except Exception as err:  # noqa: BLE001 (reported to the runner, which fails)
         print(f"bench worker failed: {err!r}", file=sys.stderr, flush=True)
         # Home Assistant's own threads would keep a failed process alive.

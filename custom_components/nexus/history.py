@@ -6,7 +6,7 @@ Pure: no Home Assistant, no I/O. The coordinator shows each centre's open slots 
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,11 +34,29 @@ class Opening:
     # UTC: the update that first saw it gone. None while it is open, and for one whose end
     # was not seen (its time came, or it went while Home Assistant was stopped).
     gone: datetime | None = None
+    # Its stored row, made once: a write of thousands of openings converts only the new.
+    _row: list[Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def lifetime(self) -> timedelta | None:
         """How long it stayed open, to the polling cadence; None when not known."""
         return None if self.gone is None else self.gone - self.opened
+
+    def went(self, when: datetime) -> None:
+        """Record when it was first seen gone."""
+        self.gone, self._row = when, None
+
+    def row(self) -> list[Any]:
+        """Return it as stored: start, minutes, places, opened and gone (epoch seconds)."""
+        if self._row is None:
+            self._row = [
+                self.start.isoformat(),
+                round((self.end - self.start).total_seconds() / 60),
+                self.places,
+                round(self.opened.timestamp()),
+                None if self.gone is None else round(self.gone.timestamp()),
+            ]
+        return self._row
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +127,7 @@ class CentreHistory:
         for key in went:
             opening = self._open.pop(key)
             if opening is not None and opening.start.astimezone(UTC) > gone_at:
-                opening.gone = gone_at  # taken (its own time had not come)
+                opening.went(gone_at)  # taken (its own time had not come)
         if len(new) >= RELEASE_MIN_SLOTS:
             self.releases.append(Release(now, len(new)))
             self._open.update(dict.fromkeys(new))
@@ -157,16 +175,7 @@ class CentreHistory:
     def as_data(self) -> dict[str, Any]:
         """Return the history as stored: compact rows, times as seconds since the epoch."""
         return {
-            "openings": [
-                [
-                    o.start.isoformat(),
-                    round((o.end - o.start).total_seconds() / 60),
-                    o.places,
-                    round(o.opened.timestamp()),
-                    None if o.gone is None else round(o.gone.timestamp()),
-                ]
-                for o in self.openings
-            ],
+            "openings": [o.row() for o in self.openings],
             "releases": [[round(r.at.timestamp()), r.slots] for r in self.releases],
             "open": self.open_keys,
         }
@@ -232,4 +241,5 @@ def _opening(location_id: int, row: list[Any]) -> Opening | None:
         places=row[2],
         opened=opened,
         gone=gone,
+        _row=row,  # as read, checked: written back as it is
     )
