@@ -216,7 +216,7 @@ def _catch_text(runs: dict[str, dict[str, float]]) -> str:
     )
 
 
-HISTORY_FIELDS = ("cpu_ms", "cpu_same_ms", "write_ms", "openings_stored")
+HISTORY_FIELDS = ("cpu_ms", "cpu_same_ms", "history_ms", "write_ms", "openings_stored")
 
 
 def history_cost(
@@ -248,9 +248,10 @@ def _history_text(results: dict[str, dict[str, float]], repeats: int) -> str:
         ),
         (
             "| K | S | with a change: without / with, ms | ratio | nothing changed: without / "
-            "with, ms | ratio | openings stored | writing them, ms (once, off the poll) |"
+            "with, ms | ratio | the history's share of a cycle with a change: without / with, "
+            "ms | openings stored | writing them, ms (once, off the poll) |"
         ),
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     cases = sorted({tuple(map(int, key.split()[:2])) for key in results})
     for k, s in cases:
@@ -259,6 +260,7 @@ def _history_text(results: dict[str, dict[str, float]], repeats: int) -> str:
             f"| {k} | {s} | {off['cpu_ms']:.2f} / {on['cpu_ms']:.2f} | "
             f"{on['cpu_ms'] / off['cpu_ms']:.2f} | {off['cpu_same_ms']:.2f} / "
             f"{on['cpu_same_ms']:.2f} | {on['cpu_same_ms'] / off['cpu_same_ms']:.2f} | "
+            f"{off['history_ms']:.3f} / {on['history_ms']:.3f} | "
             f"{on['openings_stored']:.0f} | {on['write_ms']:.1f} |"
         )
     return "\n".join(rows) + "\n"

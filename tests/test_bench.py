@@ -33,4 +33,4 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert row.split(" | ")[1] == "4"
     # The same case without and with the fullest history the integration keeps.
     (row,) = [line for line in text.splitlines() if line.startswith("| 1 | 10 | ")][-1:]
-    assert row.split(" | ")[6] == "3000"
+    assert row.split(" | ")[7] == "3000"

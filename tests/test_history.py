@@ -26,8 +26,8 @@ T0 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
-def slot(day: int, hour: int, minute: int = 0) -> Slot:
-    start = datetime(2027, 1, day, hour, minute, tzinfo=TORONTO)
+def slot_at(start: datetime) -> Slot:
+    """A ten-minute slot at Fort Erie."""
     return Slot(
         location_id=5022,
         start=start,
@@ -36,6 +36,10 @@ def slot(day: int, hour: int, minute: int = 0) -> Slot:
         duration=10,
         remote=False,
     )
+
+
+def slot(day: int, hour: int, minute: int = 0) -> Slot:
+    return slot_at(datetime(2027, 1, day, hour, minute, tzinfo=TORONTO))
 
 
 def listing(*slots: Slot) -> dict[str, Slot]:
@@ -188,14 +192,7 @@ def test_a_year_of_openings_stays_bounded() -> None:
         for _ in range(40):
             now += timedelta(minutes=rng.randint(10, 50))
             start = (now + timedelta(days=rng.randint(1, 60))).astimezone(TORONTO)
-            new = Slot(
-                location_id=5022,
-                start=start.replace(second=0, microsecond=0),
-                end=start.replace(second=0, microsecond=0) + timedelta(minutes=10),
-                active=True,
-                duration=10,
-                remote=False,
-            )
+            new = slot_at(start.replace(second=0, microsecond=0))
             open_now[new.key] = new
             history.observe(dict(open_now), one_place, now)
             if len(open_now) > 3:  # the oldest is taken
@@ -206,14 +203,7 @@ def test_a_year_of_openings_stays_bounded() -> None:
                 start = (now + timedelta(days=70)).astimezone(TORONTO)
                 start = start.replace(hour=8, minute=0, second=0, microsecond=0)
                 start += timedelta(minutes=10 * i)
-                block[f"5022@{start.isoformat()}"] = Slot(
-                    location_id=5022,
-                    start=start,
-                    end=start + timedelta(minutes=10),
-                    active=True,
-                    duration=10,
-                    remote=False,
-                )
+                block[f"5022@{start.isoformat()}"] = slot_at(start)
             history.observe(open_now | block, one_place, now + MINUTE)
             history.observe(dict(open_now), one_place, now + 2 * MINUTE)
     assert len(history.openings) <= MAX_OPENINGS
@@ -349,14 +339,7 @@ def test_figures_kept_change_by_change_equal_their_definition(seed: int) -> None
         for _new in range(rng.choice([0, 0, 1, 1, 2, RELEASE_MIN_SLOTS])):
             start = (now + timedelta(days=rng.randint(1, 40))).astimezone(TORONTO)
             start = start.replace(hour=rng.randint(8, 15), minute=0, second=0, microsecond=0)
-            new = Slot(
-                location_id=5022,
-                start=start,
-                end=start + timedelta(minutes=10),
-                active=True,
-                duration=10,
-                remote=False,
-            )
+            new = slot_at(start)
             open_now[new.key] = new
         history.observe(dict(open_now), lambda _s: rng.choice([1, 2]), now)
         for tally, wish in zip(tallies, wishes, strict=True):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from math import ceil
-from statistics import median
 from typing import Any
 
 from .const import WEEKDAYS
@@ -92,7 +91,7 @@ class WatchTally:
         hours = sorted(((-n, hour) for hour, n in self._hours.items() if n))[:USUAL_HOURS]
         value = OpeningFigures(
             week=len(self._events) - self._week,
-            lifetime_minutes=round(median(lifetimes), 1) if lifetimes else None,
+            lifetime_minutes=_middle(lifetimes),
             usual_hours=tuple(f"{hour:02d}:00" for _n, hour in hours),
             per_day=tuple(
                 (day.isoformat(), self._days[day])
@@ -143,6 +142,15 @@ class WatchTally:
             self._head = 0
 
 
+def _middle(ordered: list[float]) -> float | None:
+    """Return the median of values already in order, without sorting them again."""
+    if not ordered:
+        return None
+    half = len(ordered) // 2
+    middle = ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+    return round(middle, 1)
+
+
 def _minutes(openings: Iterable[Opening]) -> list[float]:
     return sorted(life.total_seconds() / 60 for o in openings if (life := o.lifetime) is not None)
 
@@ -162,7 +170,7 @@ def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
         "by_weekday": by_weekday,
         "by_hour": by_hour,
         "lifetimes_known": len(lifetimes),
-        "median_lifetime_minutes": round(median(lifetimes), 1) if lifetimes else None,
+        "median_lifetime_minutes": _middle(lifetimes),
         # Nearest rank: the lifetime that 90 % of openings did not outlast.
         "p90_lifetime_minutes": round(lifetimes[ceil(0.9 * len(lifetimes)) - 1], 1)
         if lifetimes

@@ -5,7 +5,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -245,23 +244,3 @@ async def test_get_openings_of_a_watch_and_of_a_centre(
     assert len((await get_openings(hass, centre_id=BLAINE, end_date=seen_on))["openings"]) == 1
     # A watched centre with nothing seen yet has an empty history.
     assert (await get_openings(hass, centre_id=FORT_ERIE))["summary"]["openings"] == 0
-
-
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({}, "watch_or_centre"),
-        ({"centre_id": 5027}, "centre_not_watched"),
-        ({"watch": "no-such-device"}, "unknown_watch"),
-        (
-            {"centre_id": BLAINE, "start_date": "2026-12-10", "end_date": "2026-12-01"},
-            "end_before_start",
-        ),
-    ],
-)
-async def test_get_openings_refuses_what_it_cannot_answer(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    with pytest.raises(ServiceValidationError) as raised:
-        await get_openings(hass, **data)
-    assert raised.value.translation_key == key

@@ -86,11 +86,17 @@ async def test_slots_of_a_centre(hass: HomeAssistant, loaded_entry: MockConfigEn
         ),
     ],
 )
+@pytest.mark.parametrize("action", ["get_slots", "get_openings"])
 async def test_bad_input(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    data: dict[str, Any],
+    key: str,
+    action: str,
 ) -> None:
+    # Both actions take a watch or a centre and a date range, and refuse the same way.
     with pytest.raises(ServiceValidationError) as caught:
-        await get_slots(hass, **data)
+        await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
     assert caught.value.translation_key == key
     assert caught.value.translation_domain == DOMAIN
 
