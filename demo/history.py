@@ -2,13 +2,12 @@
 
 For the demo only (scripts/develop and the browser tests): a user's history is only what their
 own Home Assistant saw. Written in the integration's own format (history.py), to the file it
-reads at start-up, and only when that file does not exist yet.
+reads at start-up (demo/seed.py writes it, only when that file does not exist yet).
 """
 
 from datetime import UTC, datetime, timedelta
-import json
-from pathlib import Path
 import random
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from custom_components.nexus.history import RELEASE_MIN_SLOTS, CentreHistory, Opening, Release
@@ -66,18 +65,11 @@ def history(location_id: int, zone: ZoneInfo, now: datetime, rng: random.Random)
     return CentreHistory(location_id, openings, releases)
 
 
-def seed_openings(config_dir: Path, now: datetime, seed: int = 15) -> bool:
-    """Write the demo's history for the integration to read; False if one exists already."""
-    path = config_dir / ".storage" / "nexus.openings"
-    if path.exists():
-        return False
+def demo_openings(now: datetime, seed: int = 15) -> dict[str, Any]:
+    """Return the demo's history as the integration stores it (see demo/seed.py)."""
     rng = random.Random(seed)  # noqa: S311 (believable, not secret)
-    data = {str(cid): history(cid, zone, now, rng).as_data() for cid, zone in CENTRES.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {"version": 1, "minor_version": 1, "key": "nexus.openings", "data": {"centres": data}}
-        ),
-        encoding="utf-8",
-    )
-    return True
+    return {
+        "centres": {
+            str(cid): history(cid, zone, now, rng).as_data() for cid, zone in CENTRES.items()
+        }
+    }

@@ -7,8 +7,6 @@ subentry flows), so the demo is set up exactly as a user would have it.
 import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
-import json
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,23 +14,6 @@ import aiohttp
 DEMO_USER = "demo"
 DEMO_PASSWORD = "nexus-demo"  # noqa: S105 (a published demo login on loopback)
 DEMO_NAME = "Demo"
-
-
-def seed_http_config(config_dir: Path, port: int) -> bool:
-    """Give a new configuration its HTTP settings: loopback only, on `port`.
-
-    Home Assistant now keeps these in its storage (Settings > System > Network), and an `http:`
-    block in configuration.yaml raises a "deprecated YAML" repair. They are written as the
-    storage's first version, which Home Assistant migrates itself, before the first start;
-    an existing file (a user's own settings) is left alone. Returns whether it was written.
-    """
-    path = config_dir / ".storage" / "http"
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"server_host": ["127.0.0.1"], "server_port": port}
-    path.write_text(json.dumps({"version": 1, "key": "http", "data": data}), encoding="utf-8")
-    return True
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,35 @@ and a few days of openings at the demo's centres; a file that exists already is 
 """
 
 from datetime import UTC, datetime
+import json
 from pathlib import Path
 import sys
+from typing import Any
 
-from .history import seed_openings
-from .provision import seed_http_config
+from .history import demo_openings
+
+
+def write_new_store(config_dir: Path, key: str, data: dict[str, Any]) -> bool:
+    """Write a storage file of Home Assistant's, at its first version, unless one exists.
+
+    Home Assistant migrates a first version itself; an existing file (a user's own settings,
+    or what the integration has kept) is left alone. Returns whether it was written.
+    """
+    path = config_dir / ".storage" / key
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    return True
 
 
 def seed(config_dir: Path, port: int) -> None:
     """Write what a new demo configuration starts with."""
-    seed_http_config(config_dir, port)
-    seed_openings(config_dir, datetime.now(UTC))
+    # Home Assistant now keeps its HTTP settings in storage (Settings > System > Network); an
+    # `http:` block in configuration.yaml would raise a "deprecated YAML" repair.
+    write_new_store(config_dir, "http", {"server_host": ["127.0.0.1"], "server_port": port})
+    write_new_store(config_dir, "nexus.openings", demo_openings(datetime.now(UTC)))
 
 
 if __name__ == "__main__":

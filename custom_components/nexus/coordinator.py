@@ -55,6 +55,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
     """Polls the scheduler: slots often, the centre list and capacity view seldom."""
 
     config_entry: NexusConfigEntry
+    openings: OpeningsBook  # made once the store is read (_async_setup)
 
     def __init__(self, hass: HomeAssistant, entry: NexusConfigEntry, client: TTPClient) -> None:
         """Poll with `client` for the watches of `entry`."""
@@ -85,7 +86,6 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             for subentry_id, subentry in entry.subentries.items()
             if subentry.subentry_type == SUBENTRY_WATCH
         }
-        self.openings = OpeningsBook(self.store.histories, self._watches)
 
     @override
     async def _async_setup(self) -> None:

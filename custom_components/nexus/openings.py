@@ -16,9 +16,8 @@ from typing import Any
 
 from .const import WEEKDAYS
 from .history import CentreHistory, Opening
-from .snapshot import NexusData
-from .ttp import Slot
-from .watch import Wishes, slot_matches
+from .snapshot import NexusData, centre_queries
+from .watch import Wishes, open_places, slot_matches
 
 WEEK = timedelta(days=7)
 LIFETIME_WINDOW = timedelta(days=30)
@@ -131,10 +130,10 @@ class WatchTally:
             opening, day, hour = events[self._head]
             self._hours[hour] -= 1
             self._days[day] -= 1
-            if (life := opening.lifetime) is not None and opening not in self._open:
-                del self._lifetimes[bisect_left(self._lifetimes, life.total_seconds() / 60)]
-            elif opening in self._open:
+            if opening in self._open:  # its end not seen yet: no lifetime counted
                 self._open.remove(opening)
+            elif (life := opening.lifetime) is not None:
+                del self._lifetimes[bisect_left(self._lifetimes, life.total_seconds() / 60)]
             self._head += 1
         if self._head > len(events) // 2:  # drop what was forgotten, now and then
             del events[: self._head]
@@ -183,13 +182,6 @@ def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
     }
 
 
-def _places(
-    slot: Slot, repeated: Mapping[str, int], minimum: int, capacity: Mapping[str, int]
-) -> int:
-    """Open places at a slot's time, at least (see snapshot.WatchData.places)."""
-    return max(repeated.get(slot.key, 1), minimum, capacity.get(slot.key, 0))
-
-
 class OpeningsBook:
     """The histories of the watched centres, and each watch's figures."""
 
@@ -215,11 +207,8 @@ class OpeningsBook:
     def update(self, data: NexusData, now: datetime) -> bool:
         """Show each watched centre's changed slot list to its history; True if one changed."""
         changed = False
-        shown: set[int] = set()
-        for (cid, minimum), index in sorted(data.indexes.items(), key=lambda item: item[0]):
-            if cid in shown:
-                continue  # a centre's smallest minimum comes first: its list has the most
-            shown.add(cid)
+        for cid, (_cid, minimum) in centre_queries(data.indexes).items():
+            index = data.indexes[cid, minimum]
             if self._observed.get(cid) is index:
                 continue  # the same list as last time: nothing opened or went
             self._observed[cid] = index
@@ -227,7 +216,7 @@ class OpeningsBook:
             history = self.histories.setdefault(cid, CentreHistory(cid))
             changed |= history.observe(
                 index.first,
-                partial(_places, repeated=index.repeated, minimum=minimum, capacity=capacity),
+                partial(open_places, repeated=index.repeated, minimum=minimum, capacity=capacity),
                 now,
             )
         for sid, (cid, wishes) in self.watches.items():

@@ -20,7 +20,6 @@ from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details
 from .history import CentreHistory, Opening
 from .openings import fits, summary
-from .ttp import Slot
 
 SERVICE_GET_SLOTS = "get_slots"
 SERVICE_GET_OPENINGS = "get_openings"
@@ -52,8 +51,8 @@ def _entry(hass: HomeAssistant) -> NexusConfigEntry:
     return entries[0]
 
 
-def _in_range(slot: Slot, start: date | None, end: date | None) -> bool:
-    day = slot.start.date()  # the centre's own date
+def _in_range(day: date, start: date | None, end: date | None) -> bool:
+    """Tell whether a date (the centre's own) is in the range asked for."""
     return (start is None or day >= start) and (end is None or day <= end)
 
 
@@ -75,7 +74,11 @@ def _watch_slots(
     end: date | None,
 ) -> list[dict[str, Any]]:
     watch = entry.runtime_data.data.watches[_watch_id(hass, entry, device_id)]
-    return [watch_slot_details(watch, s) for s in watch.matching if _in_range(s, start, end)]
+    return [
+        watch_slot_details(watch, s)
+        for s in watch.matching
+        if _in_range(s.start.date(), start, end)
+    ]
 
 
 def _centre_slots(
@@ -89,7 +92,7 @@ def _centre_slots(
     return [
         slot_details(s, location, label, 1)
         for s in data.centre_slots[centre_id]
-        if _in_range(s, start, end)
+        if _in_range(s.start.date(), start, end)
     ]
 
 
@@ -129,15 +132,13 @@ async def _async_get_openings(call: ServiceCall) -> ServiceResponse:
     location = coordinator.data.centres.get(history.location_id)
     zone = location.time_zone if location is not None else UTC
 
-    def in_range(day: date) -> bool:
-        return (start is None or day >= start) and (end is None or day <= end)
-
     openings = [
         o
         for o in history.openings
-        if in_range(o.opened.astimezone(zone).date()) and (wishes is None or fits(o, wishes))
+        if _in_range(o.opened.astimezone(zone).date(), start, end)
+        and (wishes is None or fits(o, wishes))
     ]
-    releases = [r for r in history.releases if in_range(r.at.astimezone(zone).date())]
+    releases = [r for r in history.releases if _in_range(r.at.astimezone(zone).date(), start, end)]
     return {
         "centre_id": history.location_id,
         "centre": coordinator.data.labels.get(history.location_id),

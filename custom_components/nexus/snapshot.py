@@ -6,7 +6,7 @@ handed on from the previous snapshot, which keeps comparisons and entity checks 
 """
 
 from bisect import bisect_left
-from collections.abc import Mapping, Set as AbstractSet
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
@@ -16,7 +16,7 @@ from typing import Self
 from .centres import CentreStatus, statuses
 from .const import CAPACITY_WINDOW
 from .ttp import CapacitySlot, Location, Slot, time_key
-from .watch import Wishes, index_open_slots, matching, newly_open
+from .watch import Wishes, index_open_slots, matching, newly_open, open_places
 
 type SlotQuery = tuple[int, int]  # a centre id and the minimum places asked for
 
@@ -142,8 +142,7 @@ class WatchData:
 
     def places(self, slot: Slot) -> int:
         """Open places at a slot's time, at least: looked up only for the slots told about."""
-        listed = self.repeated.get(slot.key, 1)
-        return max(listed, self.wishes.minimum_places, self.capacity.get(slot.key, 0))
+        return open_places(slot, self.repeated, self.wishes.minimum_places, self.capacity)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,6 +193,14 @@ def slot_queries(
     return sorted({(cid, w.minimum_places) for cid, w in watches.values() if cid in listed})
 
 
+def centre_queries(queries: Iterable[SlotQuery]) -> dict[int, SlotQuery]:
+    """Each centre's query with the smallest minimum: its list holds the most slots."""
+    found: dict[int, SlotQuery] = {}
+    for cid, minimum in sorted(queries):
+        found.setdefault(cid, (cid, minimum))
+    return found
+
+
 def build(
     previous: NexusData | None,
     answers: Answers,
@@ -215,9 +222,7 @@ def build(
         indexes[query] = (
             index if index is not None and index.holds(found, now) else _Index.of(found, now)
         )
-    centre_slots: dict[int, tuple[Slot, ...]] = {}
-    for cid, minimum in sorted(indexes):  # a centre's smallest minimum first
-        centre_slots.setdefault(cid, indexes[cid, minimum].open)
+    centre_slots = {cid: indexes[query].open for cid, query in centre_queries(indexes).items()}
 
     status = statuses(
         answers.centres,

@@ -40,9 +40,6 @@ class NexusStore:
         self._openings: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.openings")
         self.histories: dict[int, CentreHistory] = {}
         self._openings_changed = False
-        # Each history's stored form, kept while its version is the same: a write of many
-        # centres' histories converts only those that changed.
-        self._rows: dict[int, tuple[int, dict[str, Any]]] = {}
         self.known_canadian: dict[int, str] = {}
         self._listed_on: dict[int, str] = {}  # when each was last listed, an ISO date
         self.interviewing: dict[int, bool] = {}  # as last read, by centre id
@@ -156,18 +153,16 @@ class NexusStore:
             await store.async_remove()
 
     def _openings_data(self) -> dict[str, Any]:
-        """Prune each history (those no longer watched too) and convert what changed."""
+        """Prune each history (those no longer watched too) and convert it.
+
+        Each opening keeps its stored row, so a write converts only the new ones.
+        """
         now = dt_util.utcnow()
         for history in self.histories.values():
             history.prune(now)
-        rows = {
-            cid: kept[1]
-            if (kept := self._rows.get(cid)) is not None and kept[0] == history.version
-            else history.as_data()
-            for cid, history in self.histories.items()
+        return {
+            "centres": {str(cid): self.histories[cid].as_data() for cid in sorted(self.histories)}
         }
-        self._rows = {cid: (self.histories[cid].version, data) for cid, data in rows.items()}
-        return {"centres": {str(cid): rows[cid] for cid in sorted(rows)}}
 
     def _seen_data(self) -> dict[str, Any]:
         return {"watches": {sid: sorted(keys) for sid, keys in self.seen.items()}}

@@ -124,6 +124,13 @@ def index_open_slots(
     return first, repeated
 
 
+def open_places(
+    slot: Slot, repeated: Mapping[str, int], minimum: int, capacity: Mapping[str, int]
+) -> int:
+    """Open places at a slot's time, at least: as listed, as asked for, or as viewed."""
+    return max(repeated.get(slot.key, 1), minimum, capacity.get(slot.key, 0))
+
+
 def matching(open_slots: Mapping[str, Slot], wishes: Wishes) -> dict[str, Slot]:
     """Return the open slots (by key, as `index_open_slots` gives them) that fit the wishes.
 

@@ -178,11 +178,16 @@ def _let_timeouts_expire(
         hass.loop.call_soon(_let_timeouts_expire, hass, freezer, left - 1)
 
 
-def closed_time(simulator: RunningSimulator, skip: int = 0, location_id: int = BLAINE) -> datetime:
-    """A future time at the centre with no open place (naive wall clock), to open in a test."""
+def closed_times(simulator: RunningSimulator, location_id: int = BLAINE) -> list[datetime]:
+    """The future times at the centre with no open place (naive wall clock), in order."""
     now = simulator.state.local_now(location_id)
     rows = simulator.state.schedules[location_id]
-    return [m for m, row in sorted(rows.items()) if row.available == 0 and m > now][skip]
+    return [m for m, row in sorted(rows.items()) if row.available == 0 and m > now]
+
+
+def closed_time(simulator: RunningSimulator, skip: int = 0, location_id: int = BLAINE) -> datetime:
+    """A future time at the centre with no open place (naive wall clock), to open in a test."""
+    return closed_times(simulator, location_id)[skip]
 
 
 def open_slot(

@@ -19,6 +19,7 @@ from .conftest import (
     FORT_ERIE,
     TORONTO,
     advance,
+    closed_times,
     open_slot,
     subentry_device,
     watch,
@@ -43,16 +44,7 @@ def subentries() -> list[Any]:
 
 def afternoon(simulator: RunningSimulator, skip: int = 0) -> datetime:
     """A closed afternoon time at Blaine, to open."""
-    return [m for m in _closed(simulator) if m.hour >= 13][skip]
-
-
-def _closed(simulator: RunningSimulator) -> list[datetime]:
-    now = simulator.state.local_now(BLAINE)
-    return [
-        m
-        for m, row in sorted(simulator.state.schedules[BLAINE].items())
-        if not row.available and m > now
-    ]
+    return [m for m in closed_times(simulator) if m.hour >= 13][skip]
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
