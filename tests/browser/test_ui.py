@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Error as PlaywrightError, Locator, Page, expect
 
 from demo.provision import HomeAssistantAPI
 
@@ -38,6 +38,23 @@ async def open_device(page: Page, stack: Stack, device: str) -> None:
     """Open a device's page from the integration page (its row says how many entities)."""
     await page.goto(f"{stack.ha}/config/integrations/integration/nexus")
     await page.get_by_role("button", name=re.compile(rf"^{re.escape(device)} .*•")).click()
+
+
+async def goto_after_own_navigation(page: Page, url: str) -> None:
+    """Open `url` once the frontend's own navigation has ended.
+
+    Newer frontends finish switching language by reloading the page, at a moment of their
+    own: a navigation begun meanwhile is aborted (net::ERR_ABORTED); it is begun again.
+    """
+    for attempt in range(3):
+        await page.wait_for_load_state("networkidle")
+        try:
+            await page.goto(url)
+        except PlaywrightError as err:
+            if "ERR_ABORTED" not in str(err) or attempt == 2:
+                raise
+        else:
+            return
 
 
 async def test_new_user_path(stack: Stack, page: Page) -> None:
@@ -146,10 +163,7 @@ async def test_french(stack: Stack, page: Page) -> None:
     await page.get_by_text("English", exact=True).first.click()
     await page.get_by_text("Français", exact=True).first.click()
     await expect(page.get_by_role("link", name="Paramètres")).to_be_visible()
-    # Newer frontends finish switching language with a navigation of their own: let it end.
-    await page.wait_for_load_state("networkidle")
-
-    await page.goto(f"{stack.ha}/config/integrations/integration/nexus")
+    await goto_after_own_navigation(page, f"{stack.ha}/config/integrations/integration/nexus")
     await page.get_by_role("button", name="Ajouter une surveillance de centre").click()
     dialog = page.locator("dialog-data-entry-flow")
     await expect(dialog).to_contain_text("Surveiller un centre d'inscription")
