@@ -199,9 +199,14 @@ def _endpoint(name: str, view: Callable[[web.Request], Awaitable[Any]]) -> Handl
     async def handle(request: web.Request) -> web.StreamResponse:
         state = _state(request)
         state.counts[name] += 1
+        named = request.query.get("locationId") or request.match_info.get("location_id")
+        centre = int(named) if named is not None and named.isdecimal() else None
+        if centre is not None:
+            state.centre_counts[name, centre] += 1
+        await state.wait_if_held(name)
         state.apply_timeline()
         data = await view(request)
-        fault = state.take_fault(name)
+        fault = state.take_fault(name, centre)
         response = web.json_response(data) if fault is None else await _faulty(request, fault, data)
         if isinstance(response, web.Response) and isinstance(response.body, bytes):
             state.bytes_sent[name] += len(response.body)
@@ -219,6 +224,10 @@ async def control_state(request: web.Request) -> web.Response:
             "now": state.now().isoformat(),
             "elapsed": state.elapsed(),
             "counts": {name: state.counts[name] for name in ENDPOINTS},
+            "centre_counts": {
+                name: {str(c): n for (e, c), n in sorted(state.centre_counts.items()) if e == name}
+                for name in ENDPOINTS
+            },
             "bytes": {name: state.bytes_sent[name] for name in ENDPOINTS},
             "faults": {name: {"kind": f.kind, **f.params} for name, f in state.faults.items()},
             "unlisted": sorted(state.unlisted),
@@ -229,6 +238,7 @@ async def control_state(request: web.Request) -> web.Response:
 async def control_reset_counts(request: web.Request) -> web.Response:
     """DELETE /_control/counts: start counting requests again from zero."""
     _state(request).counts.clear()
+    _state(request).centre_counts.clear()
     _state(request).bytes_sent.clear()
     return web.json_response({"ok": True})
 

@@ -1,5 +1,6 @@
 """What the stand-in knows: the centres, their schedules, the clock, the faults, the counts."""
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from .scenario import CentreSlots, Scenario
 
 ENDPOINTS = ("locations", "slots", "capacity", "as_locations")
 FAULT_KINDS = (
+    # Each kind also takes {"centre": id}: only that centre's requests get the fault.
     "status",  # {"status": 403|429|500|502|503, "retry_after": 30, "body": "..."}
     "delay",  # {"seconds": 2}: answer normally, late
     "hang",  # never answer (until the client gives up)
@@ -62,6 +64,11 @@ class SimulatorState:
         self.durations: dict[int, int] = {}
         self.faults: dict[str, Fault] = {}
         self.counts: Counter[str] = Counter()
+        # Requests per endpoint and centre, for the endpoints that name one.
+        self.centre_counts: Counter[tuple[str, int]] = Counter()
+        # Endpoints whose answers are held until released, and how many are waiting.
+        self.held: dict[str, asyncio.Event] = {}
+        self.waiting: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
         self._applied = 0  # timeline events applied so far, over all repetitions
         self.regenerate(list(scenario.centres), None)
@@ -195,6 +202,29 @@ class SimulatorState:
         elif "reopen" in event:
             self.reopen(int(event["reopen"]))
 
+    # -- holding answers -----------------------------------------------------------------
+
+    def hold(self, endpoint: str) -> None:
+        """Hold the answers of an endpoint (a request in flight) until `release`."""
+        self.held.setdefault(endpoint, asyncio.Event())
+
+    def release(self, endpoint: str) -> None:
+        """Send the held answers of an endpoint, as the state is now."""
+        gate = self.held.pop(endpoint, None)
+        if gate is not None:
+            gate.set()
+
+    async def wait_if_held(self, endpoint: str) -> None:
+        """Wait while the endpoint's answers are held."""
+        gate = self.held.get(endpoint)
+        if gate is None:
+            return
+        self.waiting[endpoint] += 1
+        try:
+            await gate.wait()
+        finally:
+            self.waiting[endpoint] -= 1
+
     # -- faults -------------------------------------------------------------------------
 
     def set_fault(
@@ -219,10 +249,13 @@ class SimulatorState:
         else:
             self.faults.pop(endpoint, None)
 
-    def take_fault(self, endpoint: str) -> Fault | None:
-        """Return the fault for this request, counting down faults given a number of times."""
+    def take_fault(self, endpoint: str, centre: int | None = None) -> Fault | None:
+        """Return the fault for this request, counting down faults given a number of times.
+
+        A fault whose params name a "centre" applies to that centre's requests only.
+        """
         fault = self.faults.get(endpoint)
-        if fault is None:
+        if fault is None or fault.params.get("centre", centre) != centre:
             return None
         if fault.remaining is not None:
             fault.remaining -= 1
