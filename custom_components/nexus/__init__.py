@@ -31,12 +31,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:
     """Set up NEXUS from a config entry."""
+    # Adding, changing or removing a watch or a card changes what is polled and which
+    # entities exist: reload. Listened for before the first refresh, which can take a while:
+    # a watch added meanwhile is read by no coordinator, and its reload waits for this setup.
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     coordinator = NexusCoordinator(hass, entry, create_client(hass))
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    # Adding, changing or removing a watch or a card changes what is polled and which
-    # entities exist: reload.
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -68,7 +69,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> No
 
 
 async def _async_reload(hass: HomeAssistant, entry: NexusConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
+    hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: NexusConfigEntry) -> bool:

@@ -1,7 +1,7 @@
 """Enrolment centres as people know them: their labels, and whether they interview. Pure."""
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 import re
 
@@ -106,7 +106,10 @@ def statuses(
     return result
 
 
-def next_reads(ids: list[int], now: datetime, interval: timedelta) -> dict[int, datetime]:
-    """Spread the next reads of centres read all at once over one interval, not in a burst."""
+def next_reads(ids: list[int], now: float, interval: float) -> dict[int, float]:
+    """Spread the next reads of centres read all at once over one interval, not in a burst.
+
+    In seconds of a monotonic clock (see schedule.py).
+    """
     count = len(ids)
     return {cid: now + interval + interval * i / count for i, cid in enumerate(sorted(ids))}

@@ -54,11 +54,18 @@ CAPACITY_WINDOW: Final = timedelta(days=30)
 # Whether a centre interviews is read this often; it changes over months, not minutes.
 STATUS_INTERVAL: Final = timedelta(hours=6)
 STATUS_RETRY: Final = timedelta(minutes=30)
+# A failed centre list or capacity view is tried again after this, doubling up to its interval;
+# meanwhile the last one read stands in, and the slots are polled as ever.
+VIEW_RETRY: Final = timedelta(minutes=5)
+# Capacity views and status reads of one update, at most (each one or two requests): a list
+# naming thousands of centres is read over the following updates, never in one burst, and the
+# slot requests, sent first, never wait behind them.
+MAX_VIEW_READS: Final = 16
 # A refusing scheduler is left alone at least this long, doubling up to the maximum.
 MIN_BACKOFF: Final = timedelta(minutes=3)
 MAX_BACKOFF: Final = timedelta(hours=1)
 # A server's Retry-After is honoured up to this; after any wait the integration tries again.
-MAX_RETRY_AFTER: Final = timedelta(hours=6)
+MAX_RETRY_AFTER_HONOURED: Final = timedelta(hours=6)
 REFUSED_ISSUE_AFTER: Final = timedelta(hours=1)
 MAX_CONCURRENT_REQUESTS: Final = 4
 # The Canadian centres remembered as "no longer listed": those listed in the last year, at

@@ -3,6 +3,7 @@
 import asyncio
 from datetime import datetime, timedelta
 import random
+import time
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
@@ -20,7 +21,8 @@ from .const import (
     LOGGER,
     MAX_BACKOFF,
     MAX_CONCURRENT_REQUESTS,
-    MAX_RETRY_AFTER,
+    MAX_RETRY_AFTER_HONOURED,
+    MAX_VIEW_READS,
     MIN_BACKOFF,
     REFUSED_ISSUE_AFTER,
     SLOT_FLOOR,
@@ -32,6 +34,7 @@ from .const import (
 from .interviews import InterviewReads
 from .openings import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
+from .schedule import Due, failed, succeeded, view_due
 from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
 from .store import NexusStore
 from .ttp import (
@@ -71,13 +74,14 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.store = NexusStore(hass, entry.entry_id)
         self._centres: dict[int, Location] = {}
         self._labels: dict[int, str] = {}
-        self._canadian: set[int] = set()  # the Canadian centres of the list
-        self._centres_fetched: datetime | None = None
         self._interviews = InterviewReads(self.store, self._capacity_view)
-        self._fetched: dict[SlotQuery, tuple[datetime, tuple[Slot, ...]]] = {}
+        # Every "how long since" is on the monotonic clock (see schedule.py).
+        self._fetched: dict[SlotQuery, tuple[float, tuple[Slot, ...]]] = {}
+        self._list_due: Due[str] = view_due(LOCATIONS_INTERVAL)
+        self._capacity_due: Due[int] = view_due(CAPACITY_INTERVAL)
         self._capacity: dict[int, CapacityView] = {}
         self._refusals = 0
-        self._refused_since: datetime | None = None
+        self._refused_since: float | None = None
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         # Each centre watch's centre id and wishes, by subentry id, read once: adding,
         # changing or removing a watch reloads the entry, with a new coordinator.
@@ -90,17 +94,19 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
     @override
     async def _async_setup(self) -> None:
         """Load the Canadian centres seen, the open slots told and the openings seen."""
-        await self.store.async_load()
+        await self.store.async_load(
+            self._watches.keys(), {cid for cid, _wishes in self._watches.values()}
+        )
         self.openings = OpeningsBook(self.store.histories, self._watches)
 
     @override
     async def _async_update_data(self) -> NexusData:
         """Fetch what is due and build the snapshot."""
-        now = dt_util.utcnow()
+        now, clock = dt_util.utcnow(), time.monotonic()
         try:
-            answers = await self._fetch(now)
+            answers = await self._fetch(now, clock)
         except TTPRefusedError as err:
-            raise self._refused(err, now) from err
+            raise self._refused(err, clock) from err
         except TTPError as err:
             raise _update_failed(err) from err
         self._recovered()
@@ -118,48 +124,38 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
         return data
 
-    async def _fetch(self, now: datetime) -> Answers:
-        if self._centres_fetched is None or now - self._centres_fetched >= LOCATIONS_INTERVAL:
-            centres = await self.client.get_locations(operational_only=True)
-            nexus = {c.id: c for c in centres if c.offers("NEXUS")}
-            if not nexus:
-                # The scheduler has never listed no NEXUS centre at all (the US ones stayed
-                # open while the Canadian ones were closed): an empty list is a glitch, and
-                # taking it at its word would report every watched centre gone.
-                raise TTPResponseError("The scheduler listed no NEXUS centre")
-            if nexus.keys() != self._centres.keys():
-                self._interviews.read_all_again()
-            self._centres = nexus
-            self._labels = centre_labels(nexus.values())
-            self._canadian = {cid for cid, c in nexus.items() if c.country_code == "CA"}
-            self._centres_fetched = now
-            self.store.remember_centres(
-                {cid: self._labels[cid] for cid in self._canadian},
-                nexus.keys(),
-                dt_util.now().date(),
-            )
+    async def _fetch(self, now: datetime, clock: float) -> Answers:
+        """Read the slots of every watched centre, then the slower views that are due.
 
+        Only the slot answers (and a first centre list) can fail the update: a failed centre
+        list, capacity view or status read keeps the last one read and is tried again on its
+        own back-off, and at most MAX_VIEW_READS of them are read per update.
+        """
+        if self._list_due.is_due("list", clock):
+            await self._read_centres(now, clock)
         listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
         queries = slot_queries(self._watches, listed)
-        due_capacity = [
-            cid
-            for cid in sorted(listed)
-            if cid not in self._capacity or now - self._capacity[cid].fetched >= CAPACITY_INTERVAL
-        ]
-        slot_results, capacity_results = await asyncio.gather(
-            asyncio.gather(*(self._slots(query, now) for query in queries)),
-            asyncio.gather(
-                *(self._capacity_view(cid, now, now + CAPACITY_WINDOW) for cid in due_capacity)
-            ),
+        due = [cid for cid in sorted(listed) if self._capacity_due.is_due(cid, clock)]
+        due = due[:MAX_VIEW_READS]
+        # The slot requests are made first: they hold the first of the connections.
+        slot_results, read = await asyncio.gather(
+            asyncio.gather(*(self._slots(query, clock) for query in queries)),
+            asyncio.gather(*(self._read_capacity(cid, now, clock) for cid in due)),
         )
-        for cid, rows in zip(due_capacity, capacity_results, strict=True):
-            self._capacity[cid] = CapacityView.of(cid, rows, now)
         for cid in self._capacity.keys() - listed:
             del self._capacity[cid]
+        self._capacity_due.keep(listed)
         for (cid, _minimum), found in zip(queries, slot_results, strict=True):
             if found:  # open slots are published interview times: no read needed to know
                 self.store.remember_status(cid, interviewing=True)
-        await self._interviews.async_read_due(self._canadian | listed, self._capacity, now)
+        await self._interviews.async_read_due(
+            (self.store.known_canadian.keys() & self._centres.keys()) | listed,
+            self._capacity,
+            [cid for cid, fresh in zip(due, read, strict=True) if fresh],
+            now=now,
+            clock=clock,
+            budget=MAX_VIEW_READS - len(due),
+        )
         return Answers(
             now=now,
             centres=self._centres,
@@ -169,15 +165,52 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             interviewing=self.store.interviewing,
         )
 
+    async def _read_centres(self, now: datetime, clock: float) -> None:
+        try:
+            centres = await self.client.get_locations(operational_only=True)
+            nexus = {c.id: c for c in centres if c.offers("NEXUS")}
+            if not nexus:
+                # The scheduler has never listed no NEXUS centre at all (the US ones stayed
+                # open while the Canadian ones were closed): an empty list is a glitch, and
+                # taking it at its word would report every watched centre gone.
+                raise TTPResponseError("The scheduler listed no NEXUS centre")
+        except TTPError as err:
+            if not self._centres:
+                raise  # without a centre's time zone, its slots cannot be read
+            failed(self._list_due, "list", err, clock, "the centre list")
+            return
+        succeeded(self._list_due, "list", clock, "the centre list")
+        if nexus.keys() != self._centres.keys():
+            self._interviews.read_all_again()
+        self._centres = nexus
+        self._labels = centre_labels(nexus.values())
+        self.store.remember_centres(
+            {cid: self._labels[cid] for cid, c in nexus.items() if c.country_code == "CA"},
+            nexus.keys(),
+            dt_util.as_local(now).date(),
+        )
+
+    async def _read_capacity(self, location_id: int, now: datetime, clock: float) -> bool:
+        """Read a watched centre's capacity view; tell whether it was read."""
+        what = f"the capacity view of centre {location_id}"
+        try:
+            rows = await self._capacity_view(location_id, now, now + CAPACITY_WINDOW)
+        except TTPError as err:
+            failed(self._capacity_due, location_id, err, clock, what)
+            return False
+        succeeded(self._capacity_due, location_id, clock, what)
+        self._capacity[location_id] = CapacityView.of(location_id, rows, now)
+        return True
+
     @override
     async def async_shutdown(self) -> None:
         """Write the seen sets now: a reload reads them back at once."""
         await super().async_shutdown()
         await self.store.async_flush()
 
-    async def _slots(self, query: SlotQuery, now: datetime) -> tuple[Slot, ...]:
+    async def _slots(self, query: SlotQuery, clock: float) -> tuple[Slot, ...]:
         last = self._fetched.get(query)
-        if last is not None and now - last[0] < SLOT_FLOOR:
+        if last is not None and clock - last[0] < SLOT_FLOOR.total_seconds():
             return last[1]  # asked again too soon: the scheduler is not asked twice
         location_id, minimum = query
         zone = self._centres[location_id].time_zone
@@ -185,7 +218,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             found = await self.client.get_soonest_slots(
                 location_id, zone, limit=SLOT_LIMIT, minimum=minimum
             )
-        self._fetched[query] = (now, found)
+        self._fetched[query] = (clock, found)
         return found
 
     async def _capacity_view(
@@ -195,17 +228,18 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         async with self._limit:
             return await self.client.get_capacity(location_id, zone, start, end)
 
-    def _refused(self, err: TTPRefusedError, now: datetime) -> UpdateFailed:
+    def _refused(self, err: TTPRefusedError, clock: float) -> UpdateFailed:
         """Back off: the server's Retry-After, else doubling from three minutes."""
         self._refusals += 1
         if self._refused_since is None:
-            self._refused_since = now
+            self._refused_since = clock
         backoff = min(MIN_BACKOFF * min(2**self._refusals, 1024), MAX_BACKOFF)
         if err.retry_after is not None:
-            asked = timedelta(seconds=min(err.retry_after, MAX_RETRY_AFTER.total_seconds()))
-            backoff = max(asked, MIN_BACKOFF)
+            asked = min(err.retry_after, MAX_RETRY_AFTER_HONOURED.total_seconds())
+            backoff = max(timedelta(seconds=asked), MIN_BACKOFF)
+        refused_for = clock - self._refused_since
         # A single wait longer than the threshold is as bad as being refused that long.
-        if backoff > REFUSED_ISSUE_AFTER or now - self._refused_since >= REFUSED_ISSUE_AFTER:
+        if backoff > REFUSED_ISSUE_AFTER or refused_for >= REFUSED_ISSUE_AFTER.total_seconds():
             async_set_refused_issue(self.hass, refused=True)
         failed = _update_failed(err)
         failed.retry_after = backoff.total_seconds()

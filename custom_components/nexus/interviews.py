@@ -5,7 +5,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 
 from .centres import INTERVIEW_HORIZON, next_reads, publishes_times
-from .const import CAPACITY_WINDOW, LOGGER, STATUS_INTERVAL, STATUS_RETRY
+from .const import (
+    CAPACITY_WINDOW,
+    LOGGER,
+    MAX_RETRY_AFTER_HONOURED,
+    STATUS_INTERVAL,
+    STATUS_RETRY,
+)
+from .schedule import Due
 from .snapshot import CapacityView
 from .store import NexusStore
 from .ttp import CapacitySlot, TTPError, TTPRefusedError
@@ -16,42 +23,61 @@ type ReadTimes = Callable[[int, datetime, datetime], Awaitable[tuple[CapacitySlo
 class InterviewReads:
     """Reads each centre's interview times at start, then every 6 hours, spread out.
 
-    What is read goes to the store; a failed read keeps the last status there and is tried
-    again 30 minutes later; a refusal is the coordinator's to back off from.
+    What is read goes to the store. A failed read, refused or not, keeps the last status
+    there and is tried again 30 minutes later (or as late as the server asked): it costs
+    that centre's status, never the slot updates.
     """
 
     def __init__(self, store: NexusStore, read_times: ReadTimes) -> None:
         """Keep statuses in `store`; read a centre's times with `read_times`."""
         self._store = store
         self._read_times = read_times
-        self._due: dict[int, datetime] = {}  # when each centre is read next
+        self._due: Due[int] = Due(
+            interval=STATUS_INTERVAL.total_seconds(),
+            retry=STATUS_RETRY.total_seconds(),
+            max_retry=STATUS_RETRY.total_seconds(),
+            max_retry_after=MAX_RETRY_AFTER_HONOURED.total_seconds(),
+        )
 
     def read_all_again(self) -> None:
         """Read every centre at the next update (the centre list changed)."""
-        self._due.clear()
+        self._due.again()
 
     async def async_read_due(
-        self, centres: Iterable[int], views: Mapping[int, CapacityView], now: datetime
+        self,
+        centres: Iterable[int],
+        views: Mapping[int, CapacityView],
+        fresh: Iterable[int],
+        *,
+        now: datetime,
+        clock: float,
+        budget: int,
     ) -> None:
-        """Read the centres that are due; `views` are the watched centres' capacity views."""
-        for cid, view in views.items():
-            if view.fetched == now and view.publishes:  # fetched this update: free to know
+        """Read at most `budget` of the centres that are due; the rest wait for later updates.
+
+        `views` are the watched centres' capacity views, `fresh` those read in this update
+        (free to know from); `now` is the wall clock, `clock` the monotonic one.
+        """
+        for cid in fresh:
+            if views[cid].publishes:
                 self._store.remember_status(cid, interviewing=True)
-        due = [cid for cid in sorted(centres) if self._due.get(cid, now) <= now]
+        due = [cid for cid in sorted(centres) if self._due.is_due(cid, clock)][:budget]
         if not due:
             return
         results = await asyncio.gather(*(self._interviews(cid, views.get(cid), now) for cid in due))
-        self._due |= next_reads(due, now, STATUS_INTERVAL)
-        for cid, interviewing in zip(due, results, strict=True):
-            if interviewing is None:  # a failed read keeps the last status
-                self._due[cid] = now + STATUS_RETRY
+        spread = next_reads(due, clock, STATUS_INTERVAL.total_seconds())
+        for cid, result in zip(due, results, strict=True):
+            if isinstance(result, TTPError):  # a failed read keeps the last status
+                retry_after = result.retry_after if isinstance(result, TTPRefusedError) else None
+                self._due.failed(cid, clock, retry_after)
             else:
-                self._store.remember_status(cid, interviewing=interviewing)
+                self._due.read(cid, clock, at=spread[cid])
+                self._store.remember_status(cid, interviewing=result)
 
     async def _interviews(
         self, location_id: int, view: CapacityView | None, now: datetime
-    ) -> bool | None:
-        """Tell whether a centre publishes times in the next 90 days; None if unreadable.
+    ) -> bool | TTPError:
+        """Tell whether a centre publishes times in the next 90 days, or why it is unknown.
 
         The next 30 days first (a watched centre's hourly view has them): most centres that
         interview show times there, and the 60 days after are read only when it holds none.
@@ -66,9 +92,7 @@ class InterviewReads:
             later = await self._read_times(
                 location_id, now + CAPACITY_WINDOW, now + INTERVIEW_HORIZON
             )
-        except TTPRefusedError:
-            raise
         except TTPError as err:
             LOGGER.debug("Cannot read the interview times of centre %s: %s", location_id, err)
-            return None
+            return err
         return publishes_times(later)

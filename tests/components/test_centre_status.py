@@ -134,21 +134,28 @@ async def test_a_failed_read_keeps_the_last_status(
     assert simulator.state.counts["capacity"] == failed
 
 
-async def test_a_refused_read_backs_off_like_any_refusal(
+async def test_a_refused_read_backs_off_on_its_own(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     simulator: RunningSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    simulator.state.set_fault("capacity", "status", {"status": 429, "retry_after": 600})
-    await advance(hass, freezer, timedelta(hours=7))
-    assert hass.states.get(CANADIAN_OPEN).state == "unavailable"
+    simulator.state.set_fault("capacity", "status", {"status": 429, "retry_after": 3600})
+    config_entry.add_to_hass(hass)
+    # Status reads refused at start cost the statuses only: the entry sets up.
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(CANADIAN_OPEN)
+    assert state.state == "unknown"
     refused = simulator.state.counts["capacity"]
-    await advance(hass, freezer, timedelta(minutes=5))
-    assert simulator.state.counts["capacity"] == refused  # waits the 10 minutes asked
+    assert refused == 11
+    await advance(hass, freezer, timedelta(minutes=50))
+    assert simulator.state.counts["capacity"] == refused  # waits the hour asked
     simulator.state.clear_faults()
-    await advance(hass, freezer, timedelta(minutes=6))
-    assert hass.states.get(CANADIAN_OPEN).state == "on"
+    await advance(hass, freezer, timedelta(minutes=11))
+    state = hass.states.get(CANADIAN_OPEN)
+    assert state.state == "on"
+    assert names(state, "interviewing") == [CANADIAN[FORT_ERIE], CANADIAN[LANSDOWNE]]
 
 
 async def test_statuses_and_the_centres_seen_survive_a_restart(

@@ -4,6 +4,9 @@
 class TTPError(Exception):
     """Base class of every error the client raises."""
 
+    # Seconds the server asked to wait before the next request (a refusal's Retry-After).
+    retry_after: int | None = None
+
 
 class TTPConnectionError(TTPError):
     """The scheduler could not be reached (DNS, refused, reset)."""
