@@ -19,6 +19,7 @@ from custom_components.nexus.history import (
 )
 from custom_components.nexus.openings import OpeningFigures, WatchTally, fits, summary
 from custom_components.nexus.ttp import Slot
+from custom_components.nexus.ttp.fields import LIMITS
 from custom_components.nexus.watch import Wishes
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -134,7 +135,8 @@ def test_history_survives_a_restart() -> None:
     history = CentreHistory(5022)
     now = polls(history, listing(A), listing(A, B), listing(A), listing(A, C))
     data = json.loads(json.dumps(history.as_data()))
-    restored = CentreHistory.from_data(5022, data, now)
+    restored, lost = CentreHistory.from_data(5022, data, now)
+    assert lost == 0
     assert [(o.key, o.opened, o.gone, o.places) for o in restored.openings] == [
         (o.key, o.opened, o.gone, o.places) for o in history.openings
     ]
@@ -150,7 +152,7 @@ def test_history_survives_a_restart() -> None:
 def test_an_opening_that_went_while_stopped_has_no_known_lifetime() -> None:
     history = CentreHistory(5022)
     now = polls(history, listing(A), listing(A, C))
-    restored = CentreHistory.from_data(5022, history.as_data(), now)
+    restored, _lost = CentreHistory.from_data(5022, history.as_data(), now)
     restored.observe(listing(A), one_place, now + timedelta(hours=2))
     assert restored.openings[0].gone is None
     restored.observe(listing(A, C), one_place, now + timedelta(hours=2, minutes=1))
@@ -166,19 +168,58 @@ def test_unreadable_rows_are_left_out() -> None:
             [C.start.isoformat(), 10, 1, round(T0.timestamp()), round(T0.timestamp()) - 60],
             [C.start.replace(tzinfo=None).isoformat(), 10, 1, round(T0.timestamp()), None],
             [C.start.isoformat(), 0, 1, round(T0.timestamp()), None],
-            [C.start.isoformat(), 10, 1000, round(T0.timestamp()), None],
+            # Beyond the places the client accepts at one time (the limit it is written with).
+            [C.start.isoformat(), 10, LIMITS.max_places + 1, round(T0.timestamp()), None],
+            [C.start.isoformat(), 10, True, round(T0.timestamp()), None],
+            # At the edges of the calendar: no place on the timeline, or none after its end.
+            ["9999-12-31T23:59:00-05:00", 10, 1, round(T0.timestamp()), None],
+            ["0001-01-01T00:00:00+05:00", 10, 1, round(T0.timestamp()), None],
             "row",
             [1, 2, 3],
         ],
         "releases": [[round(T0.timestamp()), 12], [round(T0.timestamp()), -1], ["x", 3], [1]],
-        "open": [C.key, 5, None],
+        "open": [C.key, 5, None, "k" * 100_000],
     }
-    history = CentreHistory.from_data(5022, data, T0)
+    history, lost = CentreHistory.from_data(5022, data, T0 + MINUTE)
     assert [o.lifetime for o in history.openings] == [MINUTE]
     assert history.releases == [Release(T0, 12)]
     assert history.open_keys == [C.key]
+    assert lost == 10 + 3
     for garbage in (None, [], "x", {"openings": "x", "releases": {}, "open": 3}):
-        assert CentreHistory.from_data(5022, garbage, T0).openings == []
+        assert CentreHistory.from_data(5022, garbage, T0)[0].openings == []
+
+
+def test_the_largest_places_written_are_read_back() -> None:
+    history = CentreHistory(5022)
+    polls(history, listing(A), listing(A, C))
+    history.observe(listing(A, C, B), lambda _slot: 10 * LIMITS.max_places, T0 + 10 * MINUTE)
+    assert history.openings[-1].places == LIMITS.max_places
+    restored, lost = CentreHistory.from_data(5022, history.as_data(), T0 + 11 * MINUTE)
+    assert lost == 0
+    assert [o.places for o in restored.openings] == [o.places for o in history.openings]
+
+
+def test_times_after_now_are_read_as_now() -> None:
+    """Written while the clock ran a day fast; read after it was set right."""
+    ahead = round((T0 + timedelta(days=1)).timestamp())
+    data = {
+        "openings": [[C.start.isoformat(), 10, 1, ahead, ahead + 60]],
+        "releases": [[ahead, 12]],
+    }
+    history, lost = CentreHistory.from_data(5022, data, T0)
+    assert lost == 0
+    assert [(o.opened, o.gone, o.lifetime) for o in history.openings] == [(T0, T0, timedelta())]
+    assert history.releases == [Release(T0, 12)]
+    # Written back as read now, not as it was.
+    assert history.as_data()["openings"][0][3:] == [round(T0.timestamp())] * 2
+
+
+def test_a_clock_set_back_never_makes_a_lifetime_negative() -> None:
+    history = CentreHistory(5022)
+    polls(history, listing(A), listing(A, C))
+    opened = history.openings[0].opened
+    history.observe(listing(A), one_place, opened - timedelta(days=1))
+    assert history.openings[0].lifetime == timedelta()
 
 
 def test_a_year_of_openings_stays_bounded() -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .ttp import Slot, time_key
+from .ttp.fields import LIMITS
 
 # Kept per centre: the last 90 days, at most this many openings and releases (the oldest go).
 HISTORY_KEPT = timedelta(days=90)
@@ -43,8 +44,8 @@ class Opening:
         return None if self.gone is None else self.gone - self.opened
 
     def went(self, when: datetime) -> None:
-        """Record when it was first seen gone."""
-        self.gone, self._row = when, None
+        """Record when it was first seen gone: never before it opened (the clock goes back)."""
+        self.gone, self._row = max(when, self.opened), None
 
     def row(self) -> list[Any]:
         """Return it as stored: start, minutes, places, opened and gone (epoch seconds)."""
@@ -53,8 +54,7 @@ class Opening:
                 self.start.isoformat(),
                 round((self.end - self.start).total_seconds() / 60),
                 self.places,
-                round(self.opened.timestamp()),
-                None if self.gone is None else round(self.gone.timestamp()),
+                *_stamps(self.opened, self.gone),
             ]
         return self._row
 
@@ -135,7 +135,11 @@ class CentreHistory:
             for key in new:
                 slot = slots[key]
                 opening = Opening(
-                    key=key, start=slot.start, end=slot.end, places=places(slot), opened=now
+                    key=key,
+                    start=slot.start,
+                    end=slot.end,
+                    places=min(places(slot), LIMITS.max_places),  # the limit it is read with
+                    opened=now,
                 )
                 self.openings.append(opening)
                 self.appended += 1
@@ -181,55 +185,74 @@ class CentreHistory:
         }
 
     @classmethod
-    def from_data(cls, location_id: int, data: Any, now: datetime) -> CentreHistory:
-        """Read a stored history; rows that cannot be read are left out, never a failure."""
+    def from_data(cls, location_id: int, data: Any, now: datetime) -> tuple[CentreHistory, int]:
+        """Read a stored history; return it and how many rows could not be read.
+
+        Rows that cannot be read are left out, never a failure; what is read is checked
+        against the client's limits (ttp.fields.LIMITS). A time after `now` (written while
+        the clock ran fast) is read as `now`.
+        """
         if not isinstance(data, dict):
-            return cls(location_id)
-        openings = [o for row in _rows(data.get("openings")) if (o := _opening(location_id, row))]
+            return cls(location_id), 1
+        # Written oldest first: only the newest that could be kept are read.
+        rows = _rows(data.get("openings"))[-MAX_OPENINGS:]
+        releases_rows = _rows(data.get("releases"))[-MAX_RELEASES:]
+        openings = [o for row in rows if (o := _opening(location_id, row, now))]
         releases = [
-            Release(at, int(row[1]))
-            for row in _rows(data.get("releases"))
-            if len(row) == 2
-            and (at := _time(row[0])) is not None
-            and isinstance(row[1], int)
-            and 0 < row[1] <= 100_000
+            Release(at, row[1])
+            for row in releases_rows
+            if len(row) == 2 and (at := _time(row[0], now)) is not None and _count(row[1])
         ]
         keys = data.get("open")
         history = cls(
             location_id,
             openings,
             releases,
-            [k for k in keys if isinstance(k, str)][:MAX_OPENINGS]
+            [k for k in keys[:MAX_OPENINGS] if isinstance(k, str) and len(k) <= LIMITS.text]
             if isinstance(keys, list)
             else (),
         )
         history._prune(now)
-        return history
+        return history, len(rows) - len(openings) + len(releases_rows) - len(releases)
 
 
-def _rows(value: Any) -> list[list[Any]]:
-    return [row for row in value if isinstance(row, list)] if isinstance(value, list) else []
+def _rows(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 10**11:
+def _count(value: Any) -> bool:
+    """Tell whether a stored value is a number of places the client would accept."""
+    return type(value) is int and 0 < value <= LIMITS.max_places
+
+
+def _time(value: Any, now: datetime) -> datetime | None:
+    """Read a stored moment (seconds since the epoch), at the latest `now`."""
+    if type(value) is not int or not 0 < value < 10**11:
         return None
-    return datetime.fromtimestamp(value, UTC)
+    return min(datetime.fromtimestamp(value, UTC), now)
 
 
-def _opening(location_id: int, row: list[Any]) -> Opening | None:
-    if len(row) != 5 or not isinstance(row[0], str) or not isinstance(row[1], int):
+def _opening(location_id: int, row: Any, now: datetime) -> Opening | None:
+    if not (
+        isinstance(row, list)
+        and len(row) == 5
+        and isinstance(row[0], str)
+        and len(row[0]) <= LIMITS.text
+        and type(row[1]) is int
+        and 0 < row[1] <= LIMITS.max_minutes
+        and _count(row[2])
+    ):
         return None
     try:
         start = datetime.fromisoformat(row[0])
-    except ValueError:
+        end = start + timedelta(minutes=row[1])
+        start.astimezone(UTC)  # on the timeline, not at the edge of the calendar
+        end.astimezone(UTC)
+    except ValueError, OverflowError:
         return None
-    opened, gone = _time(row[3]), _time(row[4])
+    opened, gone = _time(row[3], now), _time(row[4], now)
     if (
         start.tzinfo is None
-        or not 0 < row[1] <= 24 * 60
-        or not isinstance(row[2], int)
-        or not 0 < row[2] <= 100
         or opened is None
         or (row[4] is not None and (gone is None or gone < opened))
     ):
@@ -237,9 +260,14 @@ def _opening(location_id: int, row: list[Any]) -> Opening | None:
     return Opening(
         key=time_key(location_id, start),
         start=start,
-        end=start + timedelta(minutes=row[1]),
+        end=end,
         places=row[2],
         opened=opened,
         gone=gone,
-        _row=row,  # as read, checked: written back as it is
+        # As read and checked: written back as it is, unless a time was brought back to now.
+        _row=row if row[3:] == _stamps(opened, gone) else None,
     )
+
+
+def _stamps(opened: datetime, gone: datetime | None) -> list[int | None]:
+    return [round(opened.timestamp()), None if gone is None else round(gone.timestamp())]

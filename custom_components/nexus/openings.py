@@ -62,14 +62,15 @@ class WatchTally:
         self._open: list[Opening] = []  # those whose end may still be seen
         self._read = 0  # how many of the history's openings were read
         self._version = -1
-        self._until = datetime.min.replace(tzinfo=UTC)
+        self._at = self._until = datetime.min.replace(tzinfo=UTC)
         self.value: OpeningFigures | None = None
 
     def update(self, history: CentreHistory, now: datetime) -> OpeningFigures:
         """Bring the figures to `now`; the same object while they do not change."""
-        if self.value is not None and history.version == self._version and now < self._until:
+        held = self._at <= now < self._until  # a wall clock set back moves the dates too
+        if self.value is not None and history.version == self._version and held:
             return self.value
-        self._version = history.version
+        self._version, self._at = history.version, now
         self._read_new(history)
         self._read_ends(history)
         self._forget_before(now - LIFETIME_WINDOW)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # a name of its own from 2026.6; only annotations use it
     from homeassistant.components.repairs import RepairsFlowResult
 
 REFUSED_ISSUE = "scheduler_refuses"
+HISTORY_LOST_ISSUE = "history_unreadable"
 
 
 @callback
@@ -50,6 +51,24 @@ def async_set_refused_issue(hass: HomeAssistant, *, refused: bool) -> None:
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=REFUSED_ISSUE,
+    )
+
+
+@callback
+def async_set_history_lost_issue(hass: HomeAssistant, lost: int) -> None:
+    """Say that stored history could not be read: the figures start again from what is left.
+
+    Not persistent: it is about this start only, and goes at the next restart.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        HISTORY_LOST_ISSUE,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=HISTORY_LOST_ISSUE,
+        translation_placeholders={"lost": str(lost)},
     )
 
 

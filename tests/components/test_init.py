@@ -454,7 +454,7 @@ async def test_the_remembered_centres_stay_bounded(
 
 async def test_centres_not_listed_for_a_year_are_forgotten(hass: HomeAssistant) -> None:
     store = NexusStore(hass, "entry")
-    await store.async_load()
+    await store.async_load((), ())
     day = date(2026, 1, 1)
     store.remember_centres({5031: "Halifax (Goffs, NS)"}, {5031}, day)
     store.remember_status(5031, interviewing=False)

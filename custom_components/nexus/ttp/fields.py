@@ -79,6 +79,16 @@ def _typed[T](obj: JSONObject, key: str, kind: type[T]) -> T:
     return value
 
 
+def is_text(value: object, limit: int = LIMITS.text) -> bool:
+    """Tell whether a value is text the client would accept: a string, not blank, bounded."""
+    return (
+        isinstance(value, str)
+        and value.strip() != ""
+        and len(value) <= limit
+        and not _BAD_TEXT.search(value)
+    )
+
+
 def _check_text(value: str, key: str, limit: int) -> None:
     if len(value) > limit:
         raise TTPParseError(key, f"{len(value)} characters, over {limit}")
@@ -154,14 +164,16 @@ def minutes_after(start: datetime, minutes: int, field: str) -> datetime:
 
 
 def end_of(start: datetime, end: datetime, duration: int) -> datetime:
-    """Return a slot's end, never before its start.
+    """Return a slot's end, never before its start and never a day or more after it.
 
     Read in one zone with fold=0, a later wall clock is a later instant: the cheap common
     case. Across a DST fold the wall-clock end can read earlier than the start; the offsets
-    decide then, and where the end is really earlier, the duration is the truth.
+    decide then. Where the end is really earlier, or further than the longest appointment
+    (a year-long slot of 10 minutes), the duration is the truth.
     """
-    if end.tzinfo is start.tzinfo and end > start:
+    longest = timedelta(minutes=LIMITS.max_minutes)
+    if end.tzinfo is start.tzinfo and start < end <= start + longest:
         return end
-    if end.astimezone(UTC) <= start.astimezone(UTC):
+    if not timedelta() < end.astimezone(UTC) - start.astimezone(UTC) <= longest:
         return minutes_after(start, duration, "duration")
     return end
