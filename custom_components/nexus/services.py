@@ -1,6 +1,6 @@
 """The actions: nexus.get_slots (open slots now) and nexus.get_openings (the history)."""
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from homeassistant.core import (
@@ -20,6 +20,7 @@ from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details
 from .history import CentreHistory, Opening
 from .openings import fits, summary
+from .ttp.fields import LIMITS
 
 SERVICE_GET_SLOTS = "get_slots"
 SERVICE_GET_OPENINGS = "get_openings"
@@ -31,7 +32,9 @@ ATTR_END_DATE = "end_date"
 GET_SLOTS_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_WATCH): cv.string,
-        vol.Optional(ATTR_CENTRE_ID): vol.Coerce(int),
+        # Checked in _arguments, with errors people can read: a float is not truncated, and a
+        # date and time (YAML reads `2026-11-01 10:00:00` as one) is not taken for a date.
+        vol.Optional(ATTR_CENTRE_ID): vol.Any(int, float, str),
         vol.Optional(ATTR_START_DATE): cv.date,
         vol.Optional(ATTR_END_DATE): cv.date,
     }
@@ -96,12 +99,29 @@ def _centre_slots(
     ]
 
 
+def _centre_id(value: object) -> int | None:
+    """Read a centre id: a whole number, or its digits as text."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdecimal() and len(value) <= 12:
+        value = int(value)
+    if type(value) is not int or not 0 < value <= LIMITS.max_id:
+        raise _invalid("centre_id_not_integer", centre=str(value)[:40])
+    return value
+
+
+def _date(call: ServiceCall, field: str) -> date | None:
+    value: date | None = call.data.get(field)
+    if isinstance(value, datetime):
+        raise _invalid("date_not_datetime", field=field, value=str(value)[:40])
+    return value
+
+
 def _arguments(call: ServiceCall) -> tuple[str | None, int | None, date | None, date | None]:
     """Read a watch or a centre and a date range, one of the two and in order."""
     watch: str | None = call.data.get(ATTR_WATCH)
-    centre_id: int | None = call.data.get(ATTR_CENTRE_ID)
-    start: date | None = call.data.get(ATTR_START_DATE)
-    end: date | None = call.data.get(ATTR_END_DATE)
+    centre_id = _centre_id(call.data.get(ATTR_CENTRE_ID))
+    start, end = _date(call, ATTR_START_DATE), _date(call, ATTR_END_DATE)
     if start is not None and end is not None and end < start:
         raise _invalid("end_before_start")
     if (watch is None) == (centre_id is None):

@@ -1,5 +1,6 @@
 """The nexus.get_slots action, as scripts and voice assistants call it."""
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -11,6 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.nexus.const import BOOKING_URL, DOMAIN
 
 from .conftest import BLAINE, FORT_ERIE, TORONTO, subentry_device
+
+# What YAML reads `start_date: 2026-11-01 10:00:00` as: a date and time, with no zone.
+YAML_DATETIME = datetime(2026, 11, 1, 10)  # noqa: DTZ001
 
 
 def watch_device(device_registry: dr.DeviceRegistry, entry: MockConfigEntry, sid: str) -> str:
@@ -71,6 +75,8 @@ async def test_slots_of_a_centre(hass: HomeAssistant, loaded_entry: MockConfigEn
     assert len(fort_erie) >= watched
     assert {s["centre_id"] for s in fort_erie} == {FORT_ERIE}
     assert {s["centre"] for s in fort_erie} == {"Buffalo-Ft. Erie (Fort Erie, ON)"}
+    # A centre id given as its digits, as a text field sends it.
+    assert await get_slots(hass, centre_id=f" {FORT_ERIE}") == fort_erie
 
 
 @pytest.mark.parametrize(
@@ -84,6 +90,13 @@ async def test_slots_of_a_centre(hass: HomeAssistant, loaded_entry: MockConfigEn
             {"centre_id": BLAINE, "start_date": "2027-02-01", "end_date": "2027-01-01"},
             "end_before_start",
         ),
+        ({"centre_id": BLAINE, "start_date": YAML_DATETIME}, "date_not_datetime"),
+        ({"centre_id": BLAINE, "end_date": YAML_DATETIME}, "date_not_datetime"),
+        ({"centre_id": BLAINE + 0.7}, "centre_id_not_integer"),
+        ({"centre_id": float(BLAINE)}, "centre_id_not_integer"),
+        ({"centre_id": True}, "centre_id_not_integer"),
+        ({"centre_id": "50x"}, "centre_id_not_integer"),
+        ({"centre_id": 2**40}, "centre_id_not_integer"),
     ],
 )
 @pytest.mark.parametrize("action", ["get_slots", "get_openings"])
@@ -99,6 +112,7 @@ async def test_bad_input(
         await hass.services.async_call(DOMAIN, action, data, blocking=True, return_response=True)
     assert caught.value.translation_key == key
     assert caught.value.translation_domain == DOMAIN
+    assert "{" not in str(caught.value)  # the translated message, every placeholder filled
 
 
 async def test_card_device_is_not_a_watch(
