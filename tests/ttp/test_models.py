@@ -68,6 +68,16 @@ def test_slot_ending_across_the_fold_keeps_its_duration() -> None:
     assert parsed.end.astimezone(UTC) - parsed.start.astimezone(UTC) == timedelta(minutes=10)
 
 
+@pytest.mark.parametrize(
+    "end", ["2027-11-01T10:00", "9998-12-31T10:00"], ids=["a year long", "in year 9998"]
+)
+def test_a_slot_end_beyond_a_day_is_read_from_its_duration(end: str) -> None:
+    parsed = Slot.from_json(
+        slot(startTimestamp="2026-11-02T10:00", endTimestamp=end, duration=10), NEW_YORK
+    )
+    assert parsed.end - parsed.start == timedelta(minutes=10)
+
+
 def test_slot_with_offsets_across_the_fold() -> None:
     # 01:50 EDT to 01:05 EST: the wall clock goes back, the instant goes forward 15 minutes.
     parsed = Slot.from_json(
@@ -169,6 +179,7 @@ def test_location_optional_fields_absent_or_null() -> None:
         ({"services": ["NEXUS"]}, "services[]"),
         ({"countryCode": 1}, "countryCode"),
         ({"operational": "true"}, "operational"),
+        ({"name": "   "}, "name"),  # would be shown as an empty label
     ],
 )
 def test_drifted_location_names_the_field(changes: dict[str, Any], field: str) -> None:

@@ -59,7 +59,7 @@ class Location:
         )
         return cls(
             id=identifier(obj, "id"),
-            name=required(obj, "name", str).strip(),
+            name=_name(obj),
             short_name=optional(obj, "shortName", str, "").strip(),
             location_type=optional(obj, "locationType", str, ""),
             address=optional(obj, "address", str, "").strip(),
@@ -86,6 +86,14 @@ class Location:
     def offers(self, service_name: str) -> bool:
         """Tell whether the centre offers a program (e.g. "NEXUS")."""
         return service_name in self.services
+
+
+def _name(obj: JSONObject) -> str:
+    """Return a centre's name: what the booking site shows, so never blank."""
+    name = required(obj, "name", str).strip()
+    if not name:
+        raise TTPParseError("name", "blank")
+    return name
 
 
 def time_key(location_id: int, start: datetime) -> str:
