@@ -6,6 +6,7 @@ Assistant test plugin: Home Assistant runs as a real process here, not inside py
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 import os
 from pathlib import Path
@@ -59,6 +60,15 @@ class Stack:
             api.token = self.token
             return await api.websocket(command)
 
+    async def stand_in_state(self) -> Any:
+        """The stand-in's clock, request counts and faults (GET /_control)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{self.simulator}/_control") as reply,
+        ):
+            reply.raise_for_status()
+            return await reply.json()
+
     async def control(self, path: str, **body: Any) -> Any:
         """Drive the stand-in."""
         async with (
@@ -77,19 +87,18 @@ async def _onboard(ha: str) -> str:
         return api.token
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Start the stand-in and a fresh Home Assistant, onboarded with the demo user only."""
+@contextmanager
+def running_stack(config: Path, scenario: str) -> Iterator[Stack]:
+    """Start the stand-in (`scenario`) and a fresh Home Assistant in `config`, onboarded."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}; scripts/test installs it")
-    config = tmp_path_factory.mktemp("ha-config")
     (config / "custom_components").mkdir()
     (config / "custom_components" / "nexus").symlink_to(ROOT / "custom_components" / "nexus")
     ha_port = free_port()
     shutil.copy(ROOT / "scripts" / "develop_configuration.yaml", config / "configuration.yaml")
     seed(config, ha_port)
     shutil.copy(ROOT / "demo" / "dashboard.yaml", config / "nexus_dashboard.yaml")
-    simulator, simulator_url = start_simulator("browser")
+    simulator, simulator_url = start_simulator(scenario)
     env = os.environ | {"NEXUS_SCHEDULER_URL": f"{simulator_url}/schedulerapi"}
     log = (config / "home-assistant.out").open("w")
     processes = [
@@ -114,6 +123,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stand-in and a fresh Home Assistant, onboarded with the demo user only."""
+    with running_stack(tmp_path_factory.mktemp("ha-config"), "browser") as started:
+        yield started
 
 
 @pytest.fixture

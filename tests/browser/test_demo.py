@@ -1,0 +1,73 @@
+"""The demo as scripts/develop starts it: every watch it adds is polled from the start.
+
+The demo adds NEXUS and then its watches and card back to back, while NEXUS's first update
+(the centre list and the Canadian centres' interview times) is still running: the case in
+which watches used to get entities but no polling, "Unavailable" for good.
+"""
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date
+
+import aiohttp
+import pytest
+
+from demo.provision import DEMO_WATCHES, HomeAssistantAPI, provision_demo
+
+from .conftest import Stack, running_stack
+
+# Two polling periods (60 s and up to 5 s of jitter each), from the end of the demo's set-up.
+TWO_POLLS = 2 * 65
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A fresh Home Assistant and the stand-in's demo scenario, set up as scripts/develop does."""
+    with running_stack(tmp_path_factory.mktemp("demo-config"), "demo") as stack:
+
+        async def provision() -> None:
+            async with aiohttp.ClientSession() as session:
+                api = HomeAssistantAPI(session, stack.ha)
+                api.token = stack.token
+                await provision_demo(api, date.today())  # noqa: DTZ011 - as the demo does
+
+        asyncio.run(provision())
+        yield stack
+
+
+async def watch_entities(stack: Stack) -> dict[str, list[str]]:
+    """The entity ids of each centre watch of the NEXUS entry, by subentry id."""
+    entries = await stack.call("GET", "/api/config/config_entries/entry?domain=nexus")
+    entry_id = entries[0]["entry_id"]
+    subentries = await stack.websocket(
+        {"type": "config_entries/subentries/list", "entry_id": entry_id}
+    )
+    watches = {
+        s["subentry_id"]: [] for s in subentries["result"] if s["subentry_type"] == "centre_watch"
+    }
+    registry = await stack.websocket({"type": "config/entity_registry/list"})
+    for entity in registry["result"]:
+        if entity["config_entry_id"] == entry_id and entity["config_subentry_id"] in watches:
+            watches[entity["config_subentry_id"]].append(entity["entity_id"])
+    return watches
+
+
+async def test_every_demo_watch_is_available_within_two_polls(demo: Stack) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TWO_POLLS
+    while True:
+        watches = await watch_entities(demo)
+        states = {s["entity_id"]: s["state"] for s in await demo.call("GET", "/api/states")}
+        unavailable = [
+            entity_id
+            for entity_ids in watches.values()
+            for entity_id in entity_ids
+            if states.get(entity_id, "unavailable") == "unavailable"
+        ]
+        if len(watches) == len(DEMO_WATCHES) and all(watches.values()) and not unavailable:
+            break
+        assert loop.time() < deadline, f"still unavailable after two polls: {unavailable}"
+        await asyncio.sleep(2)
+    # Each watched centre is asked for its slots: the stand-in has seen them all.
+    asked = (await demo.stand_in_state())["centre_counts"]["slots"]
+    assert all(asked.get(str(watch.location_id), 0) >= 1 for watch in DEMO_WATCHES), asked
