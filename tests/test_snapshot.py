@@ -142,7 +142,7 @@ def test_backlog_from_the_soonest_slot_and_the_capacity_view() -> None:
         )
         for s, available in ((A, 1), (B, 0), (C, 3))
     )
-    capacity = {FORT_ERIE: CapacityView.of(FORT_ERIE, rows, NOW)}
+    capacity = {FORT_ERIE: CapacityView.of(FORT_ERIE, rows)}
     data, _seen = build(None, answers((A, C), capacity=capacity), WATCHES, {}, {})
     watch = data.watches["w"]
     # 9:00 EST on 10 November is 14:00 UTC, 8 days and 2 hours after noon UTC on the 2nd.

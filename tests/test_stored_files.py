@@ -21,6 +21,7 @@ from custom_components.nexus.store import (
     _read_seen,
 )
 from custom_components.nexus.ttp.fields import LIMITS, is_text
+from tests.strategies import huge_integers, json_of
 
 NOW = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -30,18 +31,8 @@ nasty_text = st.one_of(
     st.text(st.characters(categories=["Cs", "Cc", "Lu", "Nd", "Zs"]), max_size=20),
     st.sampled_from(["", " ", "x" * (LIMITS.text + 1), "Halifax (Goffs, NS)", "a\x00b", "\ud83d"]),
 )
-nasty_int = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.sampled_from([0, 1, -1, LIMITS.max_places, LIMITS.max_places + 1, 10**11, 2**63]),
-)
-leaves = st.none() | st.booleans() | nasty_int | st.floats() | nasty_text
-json_values = st.recursive(
-    leaves,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=12,
-)
+nasty_int = huge_integers(0, 1, -1, LIMITS.max_places, LIMITS.max_places + 1, 10**11, 2**63)
+_leaves, json_values = json_of(nasty_text, nasty_int)
 centre_keys = st.one_of(
     st.integers(min_value=-5, max_value=LIMITS.max_id + 5).map(str),
     st.sampled_from(["5020", "00005022", "99999999999", "x", "", "5.0"]),

@@ -199,7 +199,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             failed(self._capacity_due, location_id, err, clock, what)
             return False
         succeeded(self._capacity_due, location_id, clock, what)
-        self._capacity[location_id] = CapacityView.of(location_id, rows, now)
+        self._capacity[location_id] = CapacityView.of(location_id, rows)
         return True
 
     @override

@@ -15,7 +15,7 @@ from .const import (
 from .schedule import Due
 from .snapshot import CapacityView
 from .store import NexusStore
-from .ttp import CapacitySlot, TTPError, TTPRefusedError
+from .ttp import CapacitySlot, TTPError
 
 type ReadTimes = Callable[[int, datetime, datetime], Awaitable[tuple[CapacitySlot, ...]]]
 
@@ -68,8 +68,7 @@ class InterviewReads:
         spread = next_reads(due, clock, STATUS_INTERVAL.total_seconds())
         for cid, result in zip(due, results, strict=True):
             if isinstance(result, TTPError):  # a failed read keeps the last status
-                retry_after = result.retry_after if isinstance(result, TTPRefusedError) else None
-                self._due.failed(cid, clock, retry_after)
+                self._due.failed(cid, clock, result.retry_after)
             else:
                 self._due.read(cid, clock, at=spread[cid])
                 self._store.remember_status(cid, interviewing=result)

@@ -41,14 +41,13 @@ class CapacityView:
     ahead, which move on at every update, are summed with two binary searches.
     """
 
-    fetched: datetime
     places: Mapping[str, int]  # open places by time key (see ttp.time_key)
     starts: tuple[datetime, ...]
     # Open, taken and all places of the rows before each index (one more than the rows).
     totals: tuple[tuple[int, int, int], ...]
 
     @classmethod
-    def of(cls, location_id: int, rows: tuple[CapacitySlot, ...], fetched: datetime) -> Self:
+    def of(cls, location_id: int, rows: tuple[CapacitySlot, ...]) -> Self:
         """Index the rows once, rather than on every slot update."""
         # In UTC: in a DST fold, two rows can show the same wall clock.
         ordered = sorted(((row.start.astimezone(UTC), row) for row in rows), key=lambda r: r[0])
@@ -58,7 +57,6 @@ class CapacityView:
             initial=(0, 0, 0),
         )
         return cls(
-            fetched=fetched,
             places={time_key(location_id, row.start): row.available for row in rows},
             starts=tuple(start for start, _row in ordered),
             totals=tuple(totals),

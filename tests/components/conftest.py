@@ -144,12 +144,17 @@ def config_entry(subentries: list[ConfigSubentryData]) -> MockConfigEntry:
     )
 
 
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry and set it up, as Home Assistant does at start; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 @pytest.fixture
 async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, set up."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
     return config_entry
 
 

@@ -31,7 +31,7 @@ from custom_components.nexus.const import (
 from simulator import Scenario, load_scenario
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, Openings, advance, open_slot, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, Openings, advance, open_slot, set_up, watch
 
 LANSDOWNE = 5520
 OTTAWA_AIRPORT = 5025
@@ -165,10 +165,8 @@ async def test_a_bad_capacity_view_at_one_centre_costs_only_its_figures(
     simulator.state.set_fault(
         "capacity", "drift", {"mode": "mistype", "field": "total", "centre": FORT_ERIE}
     )
-    config_entry.add_to_hass(hass)
     # Refused at start too: the entry sets up on good slot answers.
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.LOADED
     fort_erie_told = Openings(hass, "event.fort_erie_on_ca_slot_opened")
     blaine_told = Openings(hass)
@@ -215,9 +213,7 @@ async def test_thousands_of_canadian_centres_cost_at_most_the_cap_per_update(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
     # The slots came with the first update, behind no burst of status reads.
     assert hass.states.get("sensor.blaine_wa_us_next_matching_slot").state != STATE_UNKNOWN
     # Each read is one request, or two for a centre with no time in the next 30 days.

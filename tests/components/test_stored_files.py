@@ -18,7 +18,7 @@ from custom_components.nexus.const import DOMAIN, OPENINGS_SAVE_DELAY
 from custom_components.nexus.ttp.fields import LIMITS
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, NOW, advance, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, NOW, advance, set_up, watch
 
 CENTRES = f"{DOMAIN}.nexus_entry.centres"
 SEEN = f"{DOMAIN}.nexus_entry.seen"
@@ -57,9 +57,7 @@ async def test_a_file_of_the_wrong_shape_sets_up_and_is_rebuilt(
     content: Any,
 ) -> None:
     hass_storage[key] = content
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.blaine_wa_us_next_matching_slot").state != "unavailable"
@@ -111,9 +109,7 @@ async def test_what_is_read_back_is_bounded(
             }
         },
     )
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
 
     assert config_entry.state is ConfigEntryState.LOADED
     program = hass.states.get(CANADIAN_OPEN)
@@ -155,9 +151,7 @@ async def test_a_huge_file_is_bounded(
         },
     )
     hass_storage[SEEN] = stored(SEEN, {"watches": {"watch_blaine": ["k" * 300] * 20_000}})
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, config_entry)
 
     assert config_entry.state is ConfigEntryState.LOADED
     histories = config_entry.runtime_data.openings.histories

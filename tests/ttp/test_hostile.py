@@ -30,6 +30,7 @@ from custom_components.nexus.ttp import (
 )
 from custom_components.nexus.ttp.fields import LIMITS, MAX_RETRY_AFTER
 from tests.conftest import LOCATIONS_FIXTURE, load_json, run_in_own_loop
+from tests.strategies import huge_integers, json_of
 
 from .conftest import CannedScheduler
 
@@ -59,18 +60,8 @@ nasty_text = st.one_of(
         ]
     ),
 )
-nasty_int = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.sampled_from([10**20, -1, 2**63, 2**64 + 1, 0]),
-)
-leaves = st.none() | st.booleans() | nasty_int | st.floats() | nasty_text
-json_values = st.recursive(
-    leaves,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
-    max_leaves=10,
-)
+nasty_int = huge_integers(10**20, -1, 2**63, 2**64 + 1, 0)
+leaves, json_values = json_of(nasty_text, nasty_int)
 
 
 def deep(depth: int) -> bytes:
