@@ -14,7 +14,9 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.nexus import store as store_module
 from custom_components.nexus.const import DOMAIN, OPENINGS_SAVE_DELAY
+from custom_components.nexus.store import MAX_FILE_BYTES
 from custom_components.nexus.ttp.fields import LIMITS
 from tests.conftest import RunningSimulator
 
@@ -159,3 +161,21 @@ async def test_a_huge_file_is_bounded(
     assert len(histories) == 200 + 1
     assert len(histories[BLAINE].openings) == 3000
     assert all(len(h.openings) <= 3000 and len(h.open_keys) <= 3000 for h in histories.values())
+
+
+async def test_a_file_over_the_size_cap_is_not_read(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hass_storage[OPENINGS] = stored(OPENINGS, {"centres": {}})
+    # The harness keeps stored files in memory: the size read from disk is what is made up.
+    sizes = {hass.config.path(".storage", OPENINGS): MAX_FILE_BYTES + 1}
+    monkeypatch.setattr(store_module, "_size", lambda path: sizes.get(path, 0))
+    await set_up(hass, config_entry)
+
+    assert f"Cannot read {OPENINGS}, starting it afresh: {MAX_FILE_BYTES + 1} bytes" in caplog.text
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "history_unreadable") is not None
