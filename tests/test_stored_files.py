@@ -14,11 +14,11 @@ from hypothesis import given, settings, strategies as st
 
 from custom_components.nexus.const import MAX_KNOWN_CENTRES, SLOT_LIMIT
 from custom_components.nexus.history import MAX_OPENINGS, MAX_RELEASES, CentreHistory
-from custom_components.nexus.store import (
+from custom_components.nexus.stored import (
     MAX_CENTRES_KEPT,
-    _read_centres,
-    _read_histories,
-    _read_seen,
+    read_centres,
+    read_histories,
+    read_seen,
 )
 from custom_components.nexus.ttp.fields import LIMITS, is_text
 from tests.strategies import huge_integers, json_of
@@ -127,7 +127,7 @@ files_of_openings = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(files_of_centres)
 def test_any_centres_file_reads_as_bounded_values(data: Any) -> None:
-    (known, listed_on, interviewing), lost = _read_centres(data, TODAY)
+    (known, listed_on, interviewing), lost = read_centres(data, TODAY)
     assert lost >= 0
     assert len(known) <= MAX_KNOWN_CENTRES
     assert len(interviewing) <= MAX_CENTRES_KEPT
@@ -142,7 +142,7 @@ def test_any_centres_file_reads_as_bounded_values(data: Any) -> None:
 @settings(max_examples=300, deadline=None)
 @given(files_of_seen)
 def test_any_seen_file_reads_as_bounded_values(data: Any) -> None:
-    seen, lost = _read_seen(data, WATCHES)
+    seen, lost = read_seen(data, WATCHES)
     assert lost >= 0
     assert seen.keys() <= set(WATCHES)
     for keys in seen.values():
@@ -153,7 +153,7 @@ def test_any_seen_file_reads_as_bounded_values(data: Any) -> None:
 @settings(max_examples=300, deadline=None)
 @given(files_of_openings)
 def test_any_openings_file_reads_as_bounded_values(data: Any) -> None:
-    read, lost = _read_histories(data, NOW, {5020})
+    read, lost = read_histories(data, NOW, {5020})
     assert lost >= 0
     assert len(read) <= MAX_CENTRES_KEPT
     for cid, history in read.items():

@@ -2,12 +2,11 @@
 
 What is read back is as untrusted as the scheduler's answers: a file of any content starts the
 integration. What cannot be read is left out with one warning per file (the file is written
-anew), and every value kept is checked against the client's limits (ttp.fields.LIMITS).
+anew); stored.py checks every value kept against the client's limits.
 """
 
 from collections.abc import Collection, Mapping, Set as AbstractSet
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 import os
 from typing import Any, Final
 
@@ -22,18 +21,15 @@ from .const import (
     MAX_KNOWN_CENTRES,
     OPENINGS_SAVE_DELAY,
     SEEN_SAVE_DELAY,
-    SLOT_LIMIT,
 )
 from .history import CentreHistory
 from .repairs import async_set_history_lost_issue
-from .ttp.fields import LIMITS, is_text
+from .stored import Unreadable, read_centres, read_histories, read_seen
 
 STORE_VERSION = 1
 # Far above what the integration writes (the fullest history of all 26 NEXUS centres is about
 # 7 MB): a larger file is not read at all.
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024
-# Statuses and histories of centres kept, at most: the Canadian ones remembered, and others.
-MAX_CENTRES_KEPT: Final = 2 * MAX_KNOWN_CENTRES
 
 
 class NexusStore:
@@ -69,16 +65,16 @@ class NexusStore:
         """
         now = dt_util.utcnow()
         stored = await _load(self._centres)
-        read, lost = _read_centres(stored, dt_util.as_local(now).date())
+        read, lost = read_centres(stored, dt_util.as_local(now).date())
         self.known_canadian, self._listed_on, self.interviewing = read
         if _lost(self._centres, stored, lost, "centre list"):
             self._centres.async_delay_save(self._centres_data, 1)
         stored = await _load(self._seen)
-        self.seen, lost = _read_seen(stored, watches)
+        self.seen, lost = read_seen(stored, watches)
         if _lost(self._seen, stored, lost, "seen slots"):
             self._seen.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
         stored = await _load(self._openings)
-        self.histories, lost = _read_histories(stored, now, centres)
+        self.histories, lost = read_histories(stored, now, centres)
         if _lost(self._openings, stored, lost, "history of openings"):
             self.remember_openings()
             async_set_history_lost_issue(self._hass, lost)
@@ -170,15 +166,8 @@ class NexusStore:
         return {"watches": {sid: sorted(keys) for sid, keys in self.seen.items()}}
 
 
-@dataclass(frozen=True, slots=True)
-class _Unreadable:
-    """A file that could not be read at all, and why."""
-
-    reason: str
-
-
 async def _load(store: Store[dict[str, Any]]) -> Any:
-    """Read a store's data: None when there is none, `_Unreadable` when it cannot be read.
+    """Read a store's data: None when there is none, `Unreadable` when it cannot be read.
 
     Home Assistant itself sets a file of broken JSON aside. A file of the wrong shape, an
     unknown version or a `version` of the wrong type raises from inside Home Assistant's
@@ -188,10 +177,10 @@ async def _load(store: Store[dict[str, Any]]) -> Any:
     try:
         size = await store.hass.async_add_executor_job(_size, store.path)
         if size > MAX_FILE_BYTES:
-            return _Unreadable(f"{size} bytes, over {MAX_FILE_BYTES}")
+            return Unreadable(f"{size} bytes, over {MAX_FILE_BYTES}")
         return await store.async_load()
     except Exception as err:  # noqa: BLE001 - any content of the file, see above
-        return _Unreadable(str(err) or type(err).__name__)
+        return Unreadable(str(err) or type(err).__name__)
 
 
 def _size(path: str) -> int:
@@ -203,102 +192,10 @@ def _size(path: str) -> int:
 
 def _lost(store: Store[dict[str, Any]], stored: Any, lost: int, what: str) -> bool:
     """Say, once per file, what could not be read; tell whether anything was left out."""
-    if isinstance(stored, _Unreadable):
+    if isinstance(stored, Unreadable):
         LOGGER.warning("Cannot read %s, starting it afresh: %s", store.key, stored.reason)
     elif lost:
         LOGGER.warning(
             "Ignoring unreadable stored %s (%d of its entries); it is written anew", what, lost
         )
     return bool(lost)
-
-
-def _mapping(data: Any, key: str) -> tuple[dict[Any, Any], int]:
-    """Return `data[key]` when it is a JSON object; else nothing, and 1 if it was not absent."""
-    value = data.get(key) if isinstance(data, dict) else data
-    if isinstance(value, dict):
-        return value, 0
-    return {}, int(value is not None)
-
-
-def _centre_id(key: Any) -> int | None:
-    """Read a centre id stored as a key: digits, within the client's limit."""
-    if isinstance(key, str) and key.isdecimal() and len(key) <= 10:
-        cid = int(key)
-        if 0 < cid <= LIMITS.max_id:
-            return cid
-    return None
-
-
-def _day(value: Any, today: date) -> str | None:
-    """Read a stored date, at the latest today (written while the clock ran fast)."""
-    if not isinstance(value, str) or len(value) > 10:
-        return None
-    try:
-        return min(date.fromisoformat(value), today).isoformat()
-    except ValueError:
-        return None
-
-
-type _Centres = tuple[dict[int, str], dict[int, str], dict[int, bool]]
-
-
-def _read_centres(data: Any, today: date) -> tuple[_Centres, int]:
-    """Read the Canadian centres known (labels), when each was listed, and the statuses."""
-    if isinstance(data, _Unreadable):
-        return ({}, {}, {}), 1
-    canadian, lost = _mapping(data, "canadian")
-    listed_on, lost_dates = _mapping(data, "listed_on")
-    interviewing, lost_statuses = _mapping(data, "interviewing")
-    known = {cid: v for k, v in canadian.items() if (cid := _centre_id(k)) and is_text(v)}
-    # Written before 2026-12 without dates: counted from the next listing.
-    dates = {
-        cid: day for k, v in listed_on.items() if (cid := _centre_id(k)) and (day := _day(v, today))
-    }
-    statuses = {
-        cid: v for k, v in interviewing.items() if (cid := _centre_id(k)) and type(v) is bool
-    }
-    lost += lost_dates + lost_statuses
-    lost += len(canadian) - len(known) + len(listed_on) - len(dates)
-    lost += len(interviewing) - len(statuses)
-    newest = sorted(known, key=lambda cid: dates.get(cid, ""), reverse=True)[:MAX_KNOWN_CENTRES]
-    known = {cid: known[cid] for cid in sorted(newest)}
-    dates = {cid: day for cid, day in dates.items() if cid in known}
-    statuses = dict(sorted(statuses.items(), key=lambda s: s[0] not in known)[:MAX_CENTRES_KEPT])
-    return (known, dates, statuses), lost
-
-
-def _read_seen(data: Any, watches: Collection[str]) -> tuple[dict[str, frozenset[str]], int]:
-    """Read the seen sets of the watches that exist."""
-    if isinstance(data, _Unreadable):
-        return {}, 1
-    stored, lost = _mapping(data, "watches")
-    seen: dict[str, frozenset[str]] = {}
-    for sid in watches:
-        keys = stored.get(sid)
-        if keys is None:
-            continue
-        if not isinstance(keys, list):
-            lost += 1
-            continue
-        kept = [k for k in keys[:SLOT_LIMIT] if isinstance(k, str) and len(k) <= LIMITS.text]
-        seen[sid] = frozenset(kept)
-        lost += len(keys) - len(kept)
-    return seen, lost
-
-
-def _read_histories(
-    data: Any, now: datetime, watched: Collection[int]
-) -> tuple[dict[int, CentreHistory], int]:
-    """Read the history of each centre, the watched ones first."""
-    if isinstance(data, _Unreadable):
-        return {}, 1
-    centres, lost = _mapping(data, "centres")
-    histories: dict[int, CentreHistory] = {}
-    first = sorted(centres.items(), key=lambda item: _centre_id(item[0]) not in watched)
-    for key, stored in first[:MAX_CENTRES_KEPT]:
-        if (cid := _centre_id(key)) is None:
-            lost += 1
-            continue
-        histories[cid], unread = CentreHistory.from_data(cid, stored, now)
-        lost += unread
-    return histories, lost
