@@ -49,9 +49,8 @@ class NexusCardBinarySensorDescription(BinarySensorEntityDescription):
 
 def _canadian_open(data: NexusData) -> bool | None:
     """On while a Canadian centre interviews; unknown while none does and some are unread."""
-    if data.canadian(CentreStatus.INTERVIEWING):
-        return True
-    return None if data.canadian(None) else False
+    interviewing = data.canadian_interviewing()
+    return None if interviewing is None else interviewing > 0
 
 
 SERVICE_BINARY_SENSORS = (

@@ -39,17 +39,13 @@ def _distinctive(location: Location) -> str:
     return name or location.name
 
 
-def _city(location: Location) -> str:
-    return location.city.title() if location.city.isupper() else location.city
-
-
 def centre_label(location: Location) -> str:
     """Name a centre as the booking site does, with its place: "Halifax (Goffs, NS)".
 
     The scheduler's `city` is the town of the street address, which is not how people know
     an airport centre; the name is. Where the name is the town, the place alone is clearer.
     """
-    name, city = _distinctive(location), _city(location)
+    name, city = _distinctive(location), location.town
     place = ", ".join(part for part in (city, location.state) if part)
     if _squash(name) == _squash(city):
         return place

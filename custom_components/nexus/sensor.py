@@ -68,11 +68,7 @@ SERVICE_SENSORS = (
         key="canadian_centres_open",
         translation_key="canadian_centres_open",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: (
-            len(data.canadian(CentreStatus.INTERVIEWING))
-            if data.canadian(CentreStatus.INTERVIEWING) or not data.canadian(None)
-            else None
-        ),
+        value_fn=lambda data: data.canadian_interviewing(),
     ),
 )
 

@@ -157,6 +157,15 @@ class NexusData:
     # Each fetched list, indexed; not part of the value.
     indexes: Mapping[SlotQuery, _Index] = field(compare=False, repr=False)
 
+    def canadian_interviewing(self) -> int | None:
+        """How many Canadian centres interview; None while none is known to and some are unread.
+
+        One interviewing centre is enough to know the answer is at least one; without one,
+        an unread centre might still interview.
+        """
+        interviewing = len(self.canadian(CentreStatus.INTERVIEWING))
+        return interviewing if interviewing or not self.canadian(None) else None
+
     def canadian(self, status: CentreStatus | None) -> tuple[str, ...]:
         """Labels of the Canadian centres in a status (None: not read yet), in order."""
         return tuple(

@@ -80,8 +80,12 @@ class Location:
     @property
     def label(self) -> str:
         """Say where the centre is, as people write it: "Blaine, WA, US"."""
-        city = self.city.title() if self.city.isupper() else self.city
-        return ", ".join(part for part in (city, self.state, self.country_code) if part)
+        return ", ".join(part for part in (self.town, self.state, self.country_code) if part)
+
+    @property
+    def town(self) -> str:
+        """The town of the street address, as people write it ("BLAINE" reads "Blaine")."""
+        return self.city.title() if self.city.isupper() else self.city
 
     def offers(self, service_name: str) -> bool:
         """Tell whether the centre offers a program (e.g. "NEXUS")."""
