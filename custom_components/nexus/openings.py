@@ -195,7 +195,7 @@ class OpeningsBook:
         added one at a time, or removed and added again), but follows no open slot: when it
         is watched again, its first update counts nothing.
         """
-        self.watches = watches
+        self._watches = watches
         watched = {cid for cid, _wishes in watches.values()}
         for cid in histories.keys() - watched:
             histories[cid].stop_following()
@@ -220,7 +220,7 @@ class OpeningsBook:
                 partial(open_places, repeated=index.repeated, minimum=minimum, capacity=capacity),
                 now,
             )
-        for sid, (cid, wishes) in self.watches.items():
+        for sid, (cid, wishes) in self._watches.items():
             seen, location = self.histories.get(cid), data.centres.get(cid)
             if seen is None or location is None:
                 continue

@@ -143,10 +143,12 @@ async def _async_get_openings(call: ServiceCall) -> ServiceResponse:
     watch, centre_id, start, end = _arguments(call)
     entry = _entry(call.hass)
     coordinator = entry.runtime_data
+    watches = coordinator.data.watches
     wishes = None
     if watch is not None:
-        centre_id, wishes = coordinator.openings.watches[_watch_id(call.hass, entry, watch)]
-    if centre_id not in {cid for cid, _wishes in coordinator.openings.watches.values()}:
+        found = watches[_watch_id(call.hass, entry, watch)]
+        centre_id, wishes = found.location_id, found.wishes
+    if centre_id not in {w.location_id for w in watches.values()}:
         raise _invalid("centre_not_watched", centre=str(centre_id))
     history = coordinator.openings.histories.get(centre_id) or CentreHistory(centre_id)
     location = coordinator.data.centres.get(history.location_id)
