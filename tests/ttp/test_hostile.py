@@ -28,7 +28,7 @@ from custom_components.nexus.ttp import (
     TTPRefusedError,
     TTPResponseError,
 )
-from custom_components.nexus.ttp.fields import LIMITS, MAX_RETRY_AFTER
+from custom_components.nexus.ttp.fields import LIMITS, MAX_RETRY_AFTER_CLIENT
 from tests.conftest import LOCATIONS_FIXTURE, load_json, run_in_own_loop
 from tests.strategies import huge_integers, json_of
 
@@ -220,7 +220,7 @@ def test_any_answer_gives_valid_values_or_a_ttp_error(answer: Answer) -> None:
     # Anything but a TTPError escapes here and fails the property.
     for outcome in run_in_own_loop(exchange(answer)):
         if isinstance(outcome, TTPRefusedError):
-            assert outcome.retry_after is None or 0 <= outcome.retry_after <= MAX_RETRY_AFTER
+            assert outcome.retry_after is None or 0 <= outcome.retry_after <= MAX_RETRY_AFTER_CLIENT
         elif not isinstance(outcome, TTPError):
             valid(outcome)
 
@@ -231,9 +231,9 @@ def test_any_answer_gives_valid_values_or_a_ttp_error(answer: Answer) -> None:
 @pytest.mark.parametrize(
     ("header", "seconds"),
     [
-        ("31536000", MAX_RETRY_AFTER),  # a year
-        ("99999999999999999999", MAX_RETRY_AFTER),
-        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER),
+        ("31536000", MAX_RETRY_AFTER_CLIENT),  # a year
+        ("99999999999999999999", MAX_RETRY_AFTER_CLIENT),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER_CLIENT),
         ("Mon, 01 Jan 0001 00:00:00 GMT", 0),
         ("-5", None),
         ("1e9", None),

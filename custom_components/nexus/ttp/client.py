@@ -26,7 +26,7 @@ from .exceptions import (
     TTPServerError,
     TTPTimeoutError,
 )
-from .fields import MAX_RETRY_AFTER, wall_clock
+from .fields import MAX_RETRY_AFTER_CLIENT, wall_clock
 from .models import (
     CapacitySlot,
     Location,
@@ -216,7 +216,8 @@ def _retry_after(headers: CIMultiDictProxy[str]) -> int | None:
     if not value or len(value) > 64:
         return None
     if value.isascii() and value.isdigit():
-        return min(int(value), MAX_RETRY_AFTER) if len(value) <= 10 else MAX_RETRY_AFTER
+        longest = MAX_RETRY_AFTER_CLIENT
+        return min(int(value), longest) if len(value) <= 10 else longest
     try:
         when = parsedate_to_datetime(value)
         wait = (when - datetime.now(when.tzinfo)).total_seconds() if when.tzinfo else None
@@ -225,4 +226,4 @@ def _retry_after(headers: CIMultiDictProxy[str]) -> int | None:
     if wait is None:
         _LOGGER.debug("Ignoring unreadable Retry-After %r", value)
         return None
-    return int(min(max(wait, 0), MAX_RETRY_AFTER))
+    return int(min(max(wait, 0), MAX_RETRY_AFTER_CLIENT))

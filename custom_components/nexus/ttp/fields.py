@@ -34,7 +34,7 @@ class Limits:
 
 LIMITS: Final = Limits()
 # The longest wait a server's Retry-After is read as, in seconds: a week.
-MAX_RETRY_AFTER: Final = 7 * 24 * 3600
+MAX_RETRY_AFTER_CLIENT: Final = 7 * 24 * 3600
 # Text Home Assistant cannot store or show: lone UTF-16 surrogates (half an emoji, from a
 # backend that cut a string), NUL and the other control characters but tab and line breaks.
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
