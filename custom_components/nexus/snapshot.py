@@ -13,7 +13,7 @@ from itertools import accumulate
 from types import MappingProxyType
 from typing import Self
 
-from .centres import CentreStatus, statuses
+from .centres import CentreStatus, publishes_times, statuses
 from .const import CAPACITY_WINDOW
 from .ttp import CapacitySlot, Location, Slot, time_key
 from .watch import Wishes, index_open_slots, matching, newly_open, open_places
@@ -42,6 +42,7 @@ class CapacityView:
     """
 
     places: Mapping[str, int]  # open places by time key (see ttp.time_key)
+    publishes: bool  # the centre interviews (see centres.publishes_times)
     starts: tuple[datetime, ...]
     # Open, taken and all places of the rows before each index (one more than the rows).
     totals: tuple[tuple[int, int, int], ...]
@@ -57,15 +58,11 @@ class CapacityView:
             initial=(0, 0, 0),
         )
         return cls(
+            publishes=publishes_times(rows),
             places={time_key(location_id, row.start): row.available for row in rows},
             starts=tuple(start for start, _row in ordered),
             totals=tuple(totals),
         )
-
-    @property
-    def publishes(self) -> bool:
-        """Tell whether it holds an interview time, booked or free: the centre interviews."""
-        return self.totals[-1][2] > 0  # places are never negative (checked at parse)
 
     def window(self, start: datetime, end: datetime) -> tuple[int, int, int] | None:
         """Open, taken and all places of the times from `start` to before `end`."""
