@@ -46,10 +46,19 @@ from .const import (
     WEEKDAYS,
 )
 from .scheduler import create_client
-from .ttp import Location, TTPBlockedError, TTPConnectionError, TTPError, TTPRateLimitedError
+from .ttp import (
+    Location,
+    TTPBlockedError,
+    TTPConnectionError,
+    TTPError,
+    TTPNoCentresError,
+    TTPRateLimitedError,
+)
 
 
 def _error_key(err: TTPError) -> str:
+    if isinstance(err, TTPNoCentresError):
+        return "no_centres"
     if isinstance(err, TTPBlockedError | TTPRateLimitedError):
         return "blocked"
     if isinstance(err, TTPConnectionError):
@@ -69,14 +78,12 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                centres = await create_client(self.hass).get_locations(operational_only=True)
+                await create_client(self.hass).get_program_centres()
             except TTPError as err:
                 LOGGER.debug("Scheduler check failed: %s", err)
                 errors["base"] = _error_key(err)
             else:
-                if centres:
-                    return self.async_create_entry(title="NEXUS", data={})
-                errors["base"] = "no_centres"
+                return self.async_create_entry(title="NEXUS", data={})
         return self.async_show_form(step_id="user", data_schema=vol.Schema({}), errors=errors)
 
     @classmethod
@@ -123,11 +130,10 @@ class CentreWatchFlow(ConfigSubentryFlow):
             self._centres = dict(entry.runtime_data.data.centres)
             return None
         try:
-            centres = await create_client(self.hass).get_locations(operational_only=True)
+            self._centres = await create_client(self.hass).get_program_centres()
         except TTPError as err:
             LOGGER.debug("Cannot load the centre list: %s", err)
             return _error_key(err)
-        self._centres = {c.id: c for c in centres if c.offers("NEXUS")}
         return None
 
     def _schema(self, extra: Mapping[int, str]) -> vol.Schema:

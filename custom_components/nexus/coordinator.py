@@ -45,7 +45,6 @@ from .ttp import (
     TTPConnectionError,
     TTPError,
     TTPRefusedError,
-    TTPResponseError,
     TTPServerError,
     TTPTimeoutError,
 )
@@ -167,13 +166,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
 
     async def _read_centres(self, now: datetime, clock: float) -> None:
         try:
-            centres = await self.client.get_locations(operational_only=True)
-            nexus = {c.id: c for c in centres if c.offers("NEXUS")}
-            if not nexus:
-                # The scheduler has never listed no NEXUS centre at all (the US ones stayed
-                # open while the Canadian ones were closed): an empty list is a glitch, and
-                # taking it at its word would report every watched centre gone.
-                raise TTPResponseError("The scheduler listed no NEXUS centre")
+            nexus = await self.client.get_program_centres()
         except TTPError as err:
             if not self._centres:
                 raise  # without a centre's time zone, its slots cannot be read

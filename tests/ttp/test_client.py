@@ -13,6 +13,7 @@ from custom_components.nexus.ttp import (
     TTPBlockedError,
     TTPClient,
     TTPConnectionError,
+    TTPNoCentresError,
     TTPParseError,
     TTPRateLimitedError,
     TTPResponseError,
@@ -63,6 +64,20 @@ async def test_locations_query_parameters(client: TTPClient, scheduler: CannedSc
         "serviceName": "NEXUS",
     }
     assert scheduler.requests[1].query == {}
+
+
+async def test_program_centres_are_the_operational_nexus_ones(
+    client: TTPClient, scheduler: CannedScheduler
+) -> None:
+    scheduler.reply("locations/", load_json(LOCATIONS_FIXTURE))
+    centres = await client.get_program_centres()
+    assert len(centres) == 26
+    assert centres[5022].name.startswith("Buffalo-Ft. Erie")
+    assert scheduler.requests[0].query["operational"] == "true"
+    # The scheduler has never listed no NEXUS centre: an empty list is a glitch.
+    scheduler.reply("locations/", [])
+    with pytest.raises(TTPNoCentresError):
+        await client.get_program_centres()
 
 
 async def test_requests_name_the_integration(client: TTPClient, scheduler: CannedScheduler) -> None:

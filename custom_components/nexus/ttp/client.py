@@ -20,6 +20,7 @@ from yarl import URL
 from .exceptions import (
     TTPBlockedError,
     TTPConnectionError,
+    TTPNoCentresError,
     TTPRateLimitedError,
     TTPResponseError,
     TTPResponseTooLargeError,
@@ -90,6 +91,19 @@ class TTPClient:
             params["serviceName"] = service_name
         data = await self._get_json("locations/", params)
         return parse_locations(data)
+
+    async def get_program_centres(self, service_name: str = NEXUS) -> dict[int, Location]:
+        """Return the operational centres of a program by id, as its booking page lists them.
+
+        The scheduler has never listed no centre of a program (the US NEXUS centres stayed
+        open while the Canadian ones were closed): an empty list is a glitch, and taken at its
+        word it would make every watched centre look gone. It raises `TTPNoCentresError`.
+        """
+        listed = await self.get_locations(service_name, operational_only=True)
+        centres = {c.id: c for c in listed if c.offers(service_name)}
+        if not centres:
+            raise TTPNoCentresError(f"The scheduler listed no {service_name} centre")
+        return centres
 
     async def get_soonest_slots(
         self,

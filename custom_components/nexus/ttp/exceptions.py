@@ -58,3 +58,7 @@ class TTPParseError(TTPResponseError):
         super().__init__(f"Field {field!r}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class TTPNoCentresError(TTPResponseError):
+    """The scheduler listed no centre of the program: it never has, so it is a glitch."""
