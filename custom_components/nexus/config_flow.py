@@ -45,25 +45,8 @@ from .const import (
     SUBENTRY_WATCH,
     WEEKDAYS,
 )
-from .scheduler import create_client
-from .ttp import (
-    Location,
-    TTPBlockedError,
-    TTPConnectionError,
-    TTPError,
-    TTPNoCentresError,
-    TTPRateLimitedError,
-)
-
-
-def _error_key(err: TTPError) -> str:
-    if isinstance(err, TTPNoCentresError):
-        return "no_centres"
-    if isinstance(err, TTPBlockedError | TTPRateLimitedError):
-        return "blocked"
-    if isinstance(err, TTPConnectionError):
-        return "cannot_connect"
-    return "unexpected_response"
+from .scheduler import create_client, failure_key
+from .ttp import Location, TTPError
 
 
 class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -81,7 +64,7 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
                 await create_client(self.hass).get_program_centres()
             except TTPError as err:
                 LOGGER.debug("Scheduler check failed: %s", err)
-                errors["base"] = _error_key(err)
+                errors["base"] = failure_key(err)
             else:
                 return self.async_create_entry(title="NEXUS", data={})
         return self.async_show_form(step_id="user", data_schema=vol.Schema({}), errors=errors)
@@ -133,7 +116,7 @@ class CentreWatchFlow(ConfigSubentryFlow):
             self._centres = await create_client(self.hass).get_program_centres()
         except TTPError as err:
             LOGGER.debug("Cannot load the centre list: %s", err)
-            return _error_key(err)
+            return failure_key(err)
         return None
 
     def _schema(self, extra: Mapping[int, str]) -> vol.Schema:

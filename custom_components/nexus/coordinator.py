@@ -35,6 +35,7 @@ from .interviews import InterviewReads
 from .openings import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
 from .schedule import Due, failed, succeeded, view_due
+from .scheduler import failure_key
 from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
 from .store import NexusStore
 from .ttp import (
@@ -42,11 +43,8 @@ from .ttp import (
     Location,
     Slot,
     TTPClient,
-    TTPConnectionError,
     TTPError,
     TTPRefusedError,
-    TTPServerError,
-    TTPTimeoutError,
 )
 from .watch import Wishes
 
@@ -249,19 +247,9 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
 
 
-# Most specific first: a timeout is also a connection error.
-_FAILURE_KEYS: tuple[tuple[type[TTPError], str], ...] = (
-    (TTPRefusedError, "refused"),
-    (TTPTimeoutError, "timeout"),
-    (TTPConnectionError, "cannot_connect"),
-    (TTPServerError, "server_error"),
-)
-
-
 def _update_failed(err: TTPError) -> UpdateFailed:
-    key = next((k for kind, k in _FAILURE_KEYS if isinstance(err, kind)), "unexpected_response")
     return UpdateFailed(
         translation_domain=DOMAIN,
-        translation_key=key,
+        translation_key=failure_key(err),
         translation_placeholders={"error": str(err)},
     )

@@ -33,9 +33,9 @@ async def test_user_flow(hass: HomeAssistant, simulator: RunningSimulator) -> No
     ("fault", "error"),
     [
         ({"kind": "disconnect"}, "cannot_connect"),
-        ({"kind": "status", "status": 403}, "blocked"),
-        ({"kind": "status", "status": 429, "retry_after": 60}, "blocked"),
-        ({"kind": "status", "status": 503}, "unexpected_response"),
+        ({"kind": "status", "status": 403}, "refused"),
+        ({"kind": "status", "status": 429, "retry_after": 60}, "refused"),
+        ({"kind": "status", "status": 503}, "server_error"),
         ({"kind": "not_json"}, "unexpected_response"),
         ({"kind": "drift", "mode": "missing", "field": "tzData"}, "unexpected_response"),
         ({"kind": "empty"}, "no_centres"),
@@ -166,11 +166,15 @@ async def test_watch_flow_when_the_scheduler_is_down(
 
     result = await start_watch(hass, config_entry)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unexpected_response"
+    assert result["reason"] == "server_error"
 
     simulator.state.set_fault("*", "status", {"status": 403})
     result = await start_watch(hass, config_entry)
-    assert result["reason"] == "blocked"
+    assert result["reason"] == "refused"
+
+    simulator.state.set_fault("*", "empty")
+    result = await start_watch(hass, config_entry)
+    assert result["reason"] == "no_centres"
 
     simulator.state.clear_faults()
     result = await start_watch(hass, config_entry)
