@@ -17,7 +17,7 @@ from custom_components.nexus.history import (
     Opening,
     Release,
 )
-from custom_components.nexus.openings import OpeningFigures, WatchTally, fits, summary
+from custom_components.nexus.history_figures import OpeningFigures, WatchTally, fits, summary
 from custom_components.nexus.ttp import Slot
 from custom_components.nexus.ttp.fields import LIMITS
 from custom_components.nexus.watch import Wishes

@@ -82,7 +82,7 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
 def _centre_options(centres: Mapping[int, Location]) -> list[SelectOptionDict]:
     """Canadian centres first (most users look for one), then the others, by name."""
     labels = centre_labels(centres.values())
-    ordered = sorted(centres.values(), key=lambda c: (c.country_code != "CA", labels[c.id]))
+    ordered = sorted(centres.values(), key=lambda c: (not c.canadian, labels[c.id]))
     return [SelectOptionDict(value=str(c.id), label=labels[c.id]) for c in ordered]
 
 

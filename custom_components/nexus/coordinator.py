@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .centre_status import CentreStatusReads
 from .centres import centre_labels
 from .const import (
     CAPACITY_INTERVAL,
@@ -31,8 +32,7 @@ from .const import (
     SLOT_LIMIT,
     SUBENTRY_WATCH,
 )
-from .interviews import InterviewReads
-from .openings import OpeningsBook
+from .history_figures import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
 from .schedule import Due, failed, succeeded, view_due
 from .scheduler import failure_key
@@ -71,7 +71,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.store = NexusStore(hass, entry.entry_id)
         self._centres: dict[int, Location] = {}
         self._labels: dict[int, str] = {}
-        self._interviews = InterviewReads(self.store, self._capacity_view)
+        self._interviews = CentreStatusReads(self.store, self._capacity_view)
         # Every "how long since" is on the monotonic clock (see schedule.py).
         self._fetched: dict[SlotQuery, tuple[float, tuple[Slot, ...]]] = {}
         self._list_due: Due[str] = view_due(LOCATIONS_INTERVAL)
@@ -176,7 +176,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._centres = nexus
         self._labels = centre_labels(nexus.values())
         self.store.remember_centres(
-            {cid: self._labels[cid] for cid, c in nexus.items() if c.country_code == "CA"},
+            {cid: self._labels[cid] for cid, c in nexus.items() if c.canadian},
             nexus.keys(),
             dt_util.as_local(now).date(),
         )

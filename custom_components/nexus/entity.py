@@ -28,7 +28,7 @@ def slot_details(
         "end": slot.end.isoformat(),
         "centre_id": slot.location_id,
         "centre": label,
-        "centre_location": location.label if location else None,
+        "centre_location": location.place if location else None,
         "local_time": slot.start.strftime("%Y-%m-%d %H:%M"),
         "time_zone": str(slot.start.tzinfo),
         "places": places,

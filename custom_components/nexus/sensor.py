@@ -27,7 +27,7 @@ from .entity import (
     card_dates,
     watch_slot_details,
 )
-from .openings import OpeningFigures
+from .history_figures import OpeningFigures
 from .snapshot import NexusData, WatchData
 
 PARALLEL_UPDATES = 0

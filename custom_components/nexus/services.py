@@ -19,7 +19,7 @@ from .const import DOMAIN
 from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details
 from .history import CentreHistory, Opening
-from .openings import fits, summary
+from .history_figures import fits, summary
 from .ttp.fields import LIMITS
 
 SERVICE_GET_SLOTS = "get_slots"

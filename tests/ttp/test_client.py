@@ -40,12 +40,12 @@ async def test_locations_parse_the_real_capture(
     assert len(nexus) == 26
     assert len([c for c in nexus if c.country_code == "CA"]) == 11
     blaine = next(c for c in centres if c.id == 5020)
-    assert blaine.label == "Blaine, WA, US"
+    assert blaine.place == "Blaine, WA, US"
     assert blaine.time_zone == ZoneInfo("America/Los_Angeles")
     assert blaine.map_file_name == "/locations/5020/image"
     assert blaine.operational
     fort_erie = next(c for c in centres if c.id == 5022)
-    assert fort_erie.label == "Fort Erie, ON, CA"
+    assert fort_erie.place == "Fort Erie, ON, CA"
     champlain = next(c for c in centres if c.id == 5021)
     assert champlain.map_file_name is None
     assert scheduler.requests[0].query == {"serviceName": "NEXUS"}

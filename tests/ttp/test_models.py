@@ -165,7 +165,7 @@ def test_location_optional_fields_absent_or_null() -> None:
     assert parsed.short_name == ""
     assert parsed.map_file_name is None
     assert parsed.operational
-    assert parsed.label == "Blaine, US"
+    assert parsed.place == "Blaine, US"
 
 
 @pytest.mark.parametrize(

@@ -78,14 +78,19 @@ class Location:
         )
 
     @property
-    def label(self) -> str:
-        """Say where the centre is, as people write it: "Blaine, WA, US"."""
+    def place(self) -> str:
+        """Say where the centre is, as people write it: "Blaine, WA, US" (not its name)."""
         return ", ".join(part for part in (self.town, self.state, self.country_code) if part)
 
     @property
     def town(self) -> str:
         """The town of the street address, as people write it ("BLAINE" reads "Blaine")."""
         return self.city.title() if self.city.isupper() else self.city
+
+    @property
+    def canadian(self) -> bool:
+        """Tell whether the centre is in Canada."""
+        return self.country_code == "CA"
 
     def offers(self, service_name: str) -> bool:
         """Tell whether the centre offers a program (e.g. "NEXUS")."""

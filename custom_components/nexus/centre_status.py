@@ -20,7 +20,7 @@ from .ttp import CapacitySlot, TTPError
 type ReadTimes = Callable[[int, datetime, datetime], Awaitable[tuple[CapacitySlot, ...]]]
 
 
-class InterviewReads:
+class CentreStatusReads:
     """Reads each centre's interview times at start, then every 6 hours, spread out.
 
     What is read goes to the store. A failed read, refused or not, keeps the last status
