@@ -80,13 +80,14 @@ def _typed[T](obj: JSONObject, key: str, kind: type[T]) -> T:
 
 
 def is_text(value: object, limit: int = LIMITS.text) -> bool:
-    """Tell whether a value is text the client would accept: a string, not blank, bounded."""
-    return (
-        isinstance(value, str)
-        and value.strip() != ""
-        and len(value) <= limit
-        and not _BAD_TEXT.search(value)
-    )
+    """Tell whether a value is text the client would accept (see `_check_text`), not blank."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        _check_text(value, "text", limit)
+    except TTPParseError:
+        return False
+    return True
 
 
 def _check_text(value: str, key: str, limit: int) -> None:
