@@ -20,7 +20,7 @@ from .coordinator import NexusConfigEntry
 from .entity import slot_details, watch_slot_details
 from .history import CentreHistory, Opening
 from .history_figures import fits, summary
-from .ttp.fields import LIMITS
+from .ttp.fields import centre_id
 
 SERVICE_GET_SLOTS = "get_slots"
 SERVICE_GET_OPENINGS = "get_openings"
@@ -100,14 +100,12 @@ def _centre_slots(
 
 
 def _centre_id(value: object) -> int | None:
-    """Read a centre id: a whole number, or its digits as text."""
+    """Read the centre id asked for, if any: a whole number, or its digits as text."""
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdecimal() and len(value) <= 12:
-        value = int(value)
-    if type(value) is not int or not 0 < value <= LIMITS.max_id:
+    if (cid := centre_id(value.strip() if isinstance(value, str) else value)) is None:
         raise _invalid("centre_id_not_integer", centre=str(value)[:40])
-    return value
+    return cid
 
 
 def _date(call: ServiceCall, field: str) -> date | None:

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from .const import MAX_KNOWN_CENTRES, SLOT_LIMIT
 from .history import CentreHistory
-from .ttp.fields import LIMITS, is_text
+from .ttp.fields import LIMITS, centre_id, is_text
 
 # Statuses and histories of centres kept, at most: the Canadian ones remembered, and others.
 MAX_CENTRES_KEPT: Final = 2 * MAX_KNOWN_CENTRES
@@ -32,15 +32,6 @@ def _mapping(data: Any, key: str) -> tuple[dict[Any, Any], int]:
     if isinstance(value, dict):
         return value, 0
     return {}, int(value is not None)
-
-
-def _centre_id(key: Any) -> int | None:
-    """Read a centre id stored as a key: digits, within the client's limit."""
-    if isinstance(key, str) and key.isdecimal() and len(key) <= 10:
-        cid = int(key)
-        if 0 < cid <= LIMITS.max_id:
-            return cid
-    return None
 
 
 def _day(value: Any, today: date) -> str | None:
@@ -63,13 +54,13 @@ def read_centres(data: Any, today: date) -> tuple[_Centres, int]:
     canadian, lost = _mapping(data, "canadian")
     listed_on, lost_dates = _mapping(data, "listed_on")
     interviewing, lost_statuses = _mapping(data, "interviewing")
-    known = {cid: v for k, v in canadian.items() if (cid := _centre_id(k)) and is_text(v)}
+    known = {cid: v for k, v in canadian.items() if (cid := centre_id(k)) and is_text(v)}
     # Written before 2026-12 without dates: counted from the next listing.
     dates = {
-        cid: day for k, v in listed_on.items() if (cid := _centre_id(k)) and (day := _day(v, today))
+        cid: day for k, v in listed_on.items() if (cid := centre_id(k)) and (day := _day(v, today))
     }
     statuses = {
-        cid: v for k, v in interviewing.items() if (cid := _centre_id(k)) and type(v) is bool
+        cid: v for k, v in interviewing.items() if (cid := centre_id(k)) and type(v) is bool
     }
     lost += lost_dates + lost_statuses
     lost += len(canadian) - len(known) + len(listed_on) - len(dates)
@@ -108,9 +99,9 @@ def read_histories(
         return {}, 1
     centres, lost = _mapping(data, "centres")
     histories: dict[int, CentreHistory] = {}
-    first = sorted(centres.items(), key=lambda item: _centre_id(item[0]) not in watched)
+    first = sorted(centres.items(), key=lambda item: centre_id(item[0]) not in watched)
     for key, stored in first[:MAX_CENTRES_KEPT]:
-        if (cid := _centre_id(key)) is None:
+        if (cid := centre_id(key)) is None:
             lost += 1
             continue
         histories[cid], unread = CentreHistory.from_data(cid, stored, now)

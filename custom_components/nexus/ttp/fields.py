@@ -117,6 +117,18 @@ def identifier(obj: JSONObject, key: str) -> int:
     return number(obj, key, LIMITS.max_id, low=1)
 
 
+def centre_id(value: object) -> int | None:
+    """Read a centre id given elsewhere (a stored key, an action's field), or None.
+
+    A whole number or its digits as text (at most 10: the limit has 10), 1 to the limit.
+    """
+    if isinstance(value, str) and value.isdecimal() and len(value) <= 10:
+        value = int(value)
+    if type(value) is not int or not 0 < value <= LIMITS.max_id:
+        return None
+    return value
+
+
 def parse_local_time(value: str, zone: tzinfo, field: str) -> datetime:
     """Read a wall-clock timestamp of the scheduler as an aware datetime in `zone`.
 
