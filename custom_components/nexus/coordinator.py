@@ -71,7 +71,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.store = NexusStore(hass, entry.entry_id)
         self._centres: dict[int, Location] = {}
         self._labels: dict[int, str] = {}
-        self._interviews = CentreStatusReads(self.store, self._capacity_view)
+        self._statuses = CentreStatusReads(self.store, self._capacity_view)
         # Every "how long since" is on the monotonic clock (see schedule.py).
         self._fetched: dict[SlotQuery, tuple[float, tuple[Slot, ...]]] = {}
         self._list_due: Due[str] = view_due(LOCATIONS_INTERVAL)
@@ -145,7 +145,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         for (cid, _minimum), found in zip(queries, slot_results, strict=True):
             if found:  # open slots are published interview times: no read needed to know
                 self.store.remember_status(cid, interviewing=True)
-        await self._interviews.async_read_due(
+        await self._statuses.async_read_due(
             (self.store.known_canadian.keys() & self._centres.keys()) | listed,
             self._capacity,
             [cid for cid, fresh in zip(due, read, strict=True) if fresh],
@@ -172,7 +172,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             return
         succeeded(self._list_due, "list", clock, "the centre list")
         if nexus.keys() != self._centres.keys():
-            self._interviews.read_all_again()
+            self._statuses.read_all_again()
         self._centres = nexus
         self._labels = centre_labels(nexus.values())
         self.store.remember_centres(
