@@ -309,7 +309,8 @@ def main() -> None:
         "--out",
         type=Path,
         help="where to write the Markdown (default: bench/RESULTS.md, "
-        "or nowhere with --smoke, so that a smoke run never replaces the real results)",
+        "or nowhere with --smoke, so that a smoke run never replaces the real results); "
+        "the figures go beside it as JSON (RESULTS.json)",
     )
     args = parser.parse_args()
     ks, ss, repeats, cycles = (
@@ -362,6 +363,14 @@ def main() -> None:
     out = args.out or (None if args.smoke else RESULTS)
     if out is not None:
         out.write_text(text, encoding="utf-8")
+        figures = {
+            "cases": results,
+            "latency": latency,
+            "catch": catch,
+            "history": history,
+            "seconds": took,
+        }
+        out.with_suffix(".json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     print(text)
 
 

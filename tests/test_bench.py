@@ -1,5 +1,6 @@
 """The benchmark's smoke run (smallest case, one run), so that it cannot rot."""
 
+import json
 from pathlib import Path
 import subprocess
 import sys
@@ -19,18 +20,26 @@ def test_bench_smoke(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    text = out.read_text(encoding="utf-8")
-    assert "| 1 | 10 | (a) integration |" in text
-    assert "| 1 | 10 | (b) rest + template |" in text
-    # One request per watched centre per cycle, for both ways.
-    assert text.count("| 1.0 |") >= 2
+    figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    cases = figures["cases"]["1"]
+    for way in ("integration", "rest"):
+        case = cases[way]["10"]
+        # One request per watched centre per cycle, for both ways, and the cycles timed.
+        assert case["requests"] == 1.0
+        assert case["cpu_ms"] > 0
+        assert case["state_writes"] > 0
+    assert cases["integration"]["10"]["floor_ms"] > 0
     # Openings at random moments were timed until the event entity fired.
-    assert "Detection latency, measured: 2 openings" in text
+    assert len(figures["latency"]["waits_s"]) == 2
+    assert all(0 < wait < 60 for wait in figures["latency"]["waits_s"])
     # Openings with random lifetimes, at the cadence of this release, counted as caught or
     # missed (the full run compares the old cadence too).
-    assert "Catch rate, measured" in text
-    (row,) = [line for line in text.splitlines() if line.startswith("| every 60 s")]
-    assert row.split(" | ")[1] == "4"
+    (catch,) = figures["catch"].values()
+    assert catch["openings"] == 4
+    assert 0 <= catch["caught_pct"] <= 100
     # The same case without and with the fullest history the integration keeps.
-    (row,) = [line for line in text.splitlines() if line.startswith("| 1 | 10 | ")][-1:]
-    assert row.split(" | ")[7] == "3000"
+    assert figures["history"]["1 10 with"]["openings_stored"] == 3000
+    assert figures["history"]["1 10 without"]["openings_stored"] < 3000
+    # The Markdown the README quotes is written from the same figures.
+    text = out.read_text(encoding="utf-8")
+    assert "Detection latency, measured: 2 openings" in text

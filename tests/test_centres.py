@@ -1,13 +1,14 @@
 """Centre labels people recognise, and what counts as interviewing: on the real capture."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import re
 
 import pytest
 
 from custom_components.nexus.centres import (
     CentreStatus,
+    KnownCentres,
     centre_label,
     centre_labels,
     next_reads,
@@ -120,3 +121,18 @@ def test_notice_from_the_scheduler() -> None:
     assert notice(None) is None
     assert notice(replace(BY_ID[5022], notes="  Closed\n today. ")) == "Closed today."
     assert notice(replace(BY_ID[5022], notes=" \n ")) is None
+
+
+def test_centres_not_listed_for_a_year_are_forgotten() -> None:
+    day = date(2026, 1, 1)
+    known = KnownCentres().listed({5031: "Halifax (Goffs, NS)"}, {5031}, day)
+    known = known.read({5031: False})
+    known = known.listed(
+        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=364)
+    )
+    assert set(known.canadian) == {5022, 5031}
+    known = known.listed(
+        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=366)
+    )
+    assert set(known.canadian) == {5022}
+    assert known.interviewing == {}

@@ -5,6 +5,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .api import create_client
 from .const import (
     CONF_LOCATION_ID,
     CONF_MIN_PLACES,
@@ -14,7 +15,6 @@ from .const import (
     WEEKDAYS,
 )
 from .coordinator import NexusConfigEntry, NexusCoordinator
-from .scheduler import create_client
 from .services import async_setup_services
 from .store import NexusStore
 

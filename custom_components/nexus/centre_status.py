@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 
+from .capacity import CapacityView
 from .centres import INTERVIEW_HORIZON, next_reads, publishes_times
 from .const import (
     CAPACITY_WINDOW,
@@ -13,8 +14,6 @@ from .const import (
     STATUS_RETRY,
 )
 from .schedule import Due
-from .snapshot import CapacityView
-from .store import NexusStore
 from .ttp import CapacitySlot, TTPError
 
 type ReadTimes = Callable[[int, datetime, datetime], Awaitable[tuple[CapacitySlot, ...]]]
@@ -23,14 +22,13 @@ type ReadTimes = Callable[[int, datetime, datetime], Awaitable[tuple[CapacitySlo
 class CentreStatusReads:
     """Reads each centre's interview times at start, then every 6 hours, spread out.
 
-    What is read goes to the store. A failed read, refused or not, keeps the last status
-    there and is tried again 30 minutes later (or as late as the server asked): it costs
-    that centre's status, never the slot updates.
+    What is read is returned to the coordinator. A failed read, refused or not, returns
+    nothing for that centre (its last status stands) and is tried again 30 minutes later (or
+    as late as the server asked): it costs that centre's status, never the slot updates.
     """
 
-    def __init__(self, store: NexusStore, read_times: ReadTimes) -> None:
-        """Keep statuses in `store`; read a centre's times with `read_times`."""
-        self._store = store
+    def __init__(self, read_times: ReadTimes) -> None:
+        """Read a centre's times with `read_times`."""
         self._read_times = read_times
         self._due: Due[int] = Due(
             interval=STATUS_INTERVAL.total_seconds(),
@@ -47,23 +45,20 @@ class CentreStatusReads:
         self,
         centres: Iterable[int],
         views: Mapping[int, CapacityView],
-        fresh: Iterable[int],
         *,
         now: datetime,
         clock: float,
         budget: int,
-    ) -> None:
+    ) -> dict[int, bool]:
         """Read at most `budget` of the centres that are due; the rest wait for later updates.
 
-        `views` are the watched centres' capacity views, `fresh` those read in this update
-        (free to know from); `now` is the wall clock, `clock` the monotonic one.
+        `views` are the watched centres' capacity views; `now` is the wall clock, `clock` the
+        monotonic one. Returns whether each centre read publishes interview times.
         """
-        for cid in fresh:
-            if views[cid].publishes:
-                self._store.remember_status(cid, interviewing=True)
         due = [cid for cid in sorted(centres) if self._due.is_due(cid, clock)][:budget]
         if not due:
-            return
+            return {}
+        read: dict[int, bool] = {}
         results = await asyncio.gather(*(self._interviews(cid, views.get(cid), now) for cid in due))
         spread = next_reads(due, clock, STATUS_INTERVAL.total_seconds())
         for cid, result in zip(due, results, strict=True):
@@ -71,7 +66,8 @@ class CentreStatusReads:
                 self._due.failed(cid, clock, result.retry_after)
             else:
                 self._due.read(cid, clock, at=spread[cid])
-                self._store.remember_status(cid, interviewing=result)
+                read[cid] = result
+        return read
 
     async def _interviews(
         self, location_id: int, view: CapacityView | None, now: datetime

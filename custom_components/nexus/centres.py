@@ -1,10 +1,12 @@
 """Enrolment centres as people know them: their labels, and whether they interview. Pure."""
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import StrEnum
 import re
 
+from .const import KNOWN_CENTRES_KEPT, MAX_KNOWN_CENTRES
 from .ttp import CapacitySlot, Location
 
 # A centre interviews when it publishes interview times this far ahead.
@@ -100,6 +102,50 @@ def statuses(
         else:
             result[cid] = None
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCentres:
+    """The Canadian NEXUS centres ever listed, and whether each centre read interviews.
+
+    A value: each change returns a new one, equal to the last when nothing changed.
+    """
+
+    canadian: Mapping[int, str] = field(default_factory=dict)  # id -> label
+    listed_on: Mapping[int, str] = field(default_factory=dict)  # when last listed, ISO date
+    interviewing: Mapping[int, bool] = field(default_factory=dict)  # as last read, by id
+
+    def listed(
+        self, canadian: Mapping[int, str], listed: AbstractSet[int], today: date
+    ) -> KnownCentres:
+        """Add the Canadian centres listed now (id -> label), and forget stale ones.
+
+        A centre not listed for a year is forgotten, and at most MAX_KNOWN_CENTRES are kept
+        (the most recently listed), so that no answer can grow the file or the attributes
+        without bound; statuses are kept only for centres listed or remembered.
+        """
+        stamp = today.isoformat()
+        known = {**self.canadian, **canadian}
+        listed_on = {**self.listed_on, **dict.fromkeys(canadian, stamp)}
+        oldest = (today - KNOWN_CENTRES_KEPT).isoformat()
+        kept = sorted(
+            (cid for cid in known if listed_on.get(cid, stamp) >= oldest),
+            key=lambda cid: (cid in canadian, listed_on.get(cid, stamp)),
+            reverse=True,
+        )[:MAX_KNOWN_CENTRES]
+        return KnownCentres(
+            {cid: known[cid] for cid in sorted(kept)},
+            {cid: listed_on.get(cid, stamp) for cid in sorted(kept)},
+            {
+                cid: value
+                for cid, value in self.interviewing.items()
+                if cid in listed or cid in kept
+            },
+        )
+
+    def read(self, interviewing: Mapping[int, bool]) -> KnownCentres:
+        """Add the statuses read now."""
+        return KnownCentres(self.canadian, self.listed_on, {**self.interviewing, **interviewing})
 
 
 def next_reads(ids: list[int], now: float, interval: float) -> dict[int, float]:

@@ -26,6 +26,7 @@ from homeassistant.helpers.selector import (
     TimeSelector,
 )
 
+from .api import create_client, failure_key
 from .centres import centre_labels
 from .compat import vol
 from .const import (
@@ -45,7 +46,6 @@ from .const import (
     SUBENTRY_WATCH,
     WEEKDAYS,
 )
-from .scheduler import create_client, failure_key
 from .ttp import Location, TTPError
 
 

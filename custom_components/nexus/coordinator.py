@@ -1,18 +1,26 @@
-"""One coordinator per config entry: fetches what is due, hands it to the snapshot builder."""
+"""One coordinator per config entry: owns the live state, fetches what is due, builds the snapshot.
+
+Fetching returns values; the coordinator folds them into its state, builds the next snapshot
+(snapshot.py) and hands the store what to keep, once per update.
+"""
 
 import asyncio
+from collections.abc import Mapping, Set as AbstractSet
 from datetime import datetime, timedelta
 import random
 import time
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .api import failure_key
+from .capacity import CapacityView
 from .centre_status import CentreStatusReads
-from .centres import centre_labels
+from .centres import KnownCentres, centre_labels
 from .const import (
     CAPACITY_INTERVAL,
     CAPACITY_WINDOW,
@@ -20,32 +28,21 @@ from .const import (
     DOMAIN,
     LOCATIONS_INTERVAL,
     LOGGER,
-    MAX_BACKOFF,
     MAX_CONCURRENT_REQUESTS,
-    MAX_RETRY_AFTER_HONOURED,
     MAX_VIEW_READS,
-    MIN_BACKOFF,
-    REFUSED_ISSUE_AFTER,
     SLOT_FLOOR,
     SLOT_INTERVAL,
     SLOT_JITTER_SECONDS,
     SLOT_LIMIT,
     SUBENTRY_WATCH,
 )
+from .history import CentreHistory
 from .history_figures import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
-from .schedule import Due, failed, succeeded, view_due
-from .scheduler import failure_key
-from .snapshot import Answers, CapacityView, NexusData, SlotQuery, build, slot_queries
+from .schedule import Due, Refusals, failed, succeeded, view_due
+from .snapshot import Answers, NexusData, SlotQuery, build, slot_queries, with_figures
 from .store import NexusStore
-from .ttp import (
-    CapacitySlot,
-    Location,
-    Slot,
-    TTPClient,
-    TTPError,
-    TTPRefusedError,
-)
+from .ttp import CapacitySlot, Location, Slot, TTPClient, TTPError, TTPRefusedError
 from .watch import Wishes
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
@@ -55,7 +52,6 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
     """Polls the scheduler: slots often, the centre list and capacity view seldom."""
 
     config_entry: NexusConfigEntry
-    openings: OpeningsBook  # made once the store is read (_async_setup)
 
     def __init__(self, hass: HomeAssistant, entry: NexusConfigEntry, client: TTPClient) -> None:
         """Poll with `client` for the watches of `entry`."""
@@ -68,18 +64,22 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             always_update=False,
         )
         self.client = client
-        self.store = NexusStore(hass, entry.entry_id)
-        self._centres: dict[int, Location] = {}
-        self._labels: dict[int, str] = {}
-        self._statuses = CentreStatusReads(self.store, self._capacity_view)
+        self._store = NexusStore(hass, entry.entry_id)
+        # The live state, read back from the store at setup.
+        self._known = KnownCentres()
+        self._seen: Mapping[str, AbstractSet[str]] = {}
+        self._book = OpeningsBook({}, {})
+        self._centres: Mapping[int, Location] = {}
+        self._labels: Mapping[int, str] = {}
+        self._capacity: dict[int, CapacityView] = {}
         # Every "how long since" is on the monotonic clock (see schedule.py).
         self._fetched: dict[SlotQuery, tuple[float, tuple[Slot, ...]]] = {}
+        self._statuses = CentreStatusReads(self._capacity_view)
         self._list_due: Due[str] = view_due(LOCATIONS_INTERVAL)
         self._capacity_due: Due[int] = view_due(CAPACITY_INTERVAL)
-        self._capacity: dict[int, CapacityView] = {}
-        self._refusals = 0
-        self._refused_since: float | None = None
+        self._refusals = Refusals()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        self._figures_due: tuple[datetime, CALLBACK_TYPE] | None = None
         # Each centre watch's centre id and wishes, by subentry id, read once: adding,
         # changing or removing a watch reloads the entry, with a new coordinator.
         self._watches: dict[str, tuple[int, Wishes]] = {
@@ -90,16 +90,21 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
 
     @override
     async def _async_setup(self) -> None:
-        """Load the Canadian centres seen, the open slots told and the openings seen."""
-        await self.store.async_load(
+        """Read back the Canadian centres seen, the open slots told and the openings seen."""
+        kept = await self._store.async_load(
             self._watches.keys(), {cid for cid, _wishes in self._watches.values()}
         )
-        self.openings = OpeningsBook(self.store.histories, self._watches)
+        self._known, self._seen = kept.centres, kept.seen
+        self._book = OpeningsBook(kept.histories, self._watches)
+
+    def history(self, location_id: int) -> CentreHistory | None:
+        """Return a watched centre's history of openings, to be read."""
+        return self._book.histories.get(location_id)
 
     @override
     async def _async_update_data(self) -> NexusData:
-        """Fetch what is due and build the snapshot."""
-        now, clock = dt_util.utcnow(), time.monotonic()
+        """Fetch what is due, fold it into the state, build the snapshot, keep what changed."""
+        now, clock, known = dt_util.utcnow(), time.monotonic(), self._known
         try:
             answers = await self._fetch(now, clock)
         except TTPRefusedError as err:
@@ -107,19 +112,47 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         except TTPError as err:
             raise _update_failed(err) from err
         self._recovered()
-        data, seen = build(
-            self.data, answers, self._watches, self.store.seen, self.store.known_canadian
-        )
-        self.store.remember_seen(seen)
-        if self.openings.update(data, now):
-            self.store.remember_openings()
+        data, seen = build(self.data, answers, self._watches, self._seen, self._known.canadian)
+        if self._known != known:
+            self._store.save_centres(self._known)
+        if seen != self._seen:
+            self._seen = seen
+            self._store.save_seen(seen)
+        if self._book.update(data.centre_slots, now):
+            self._store.save_openings(self._book.histories)
         async_sync_unlisted_issues(
             self.hass,
             self.config_entry,
             unlisted=[sid for sid, w in data.watches.items() if w.location is None],
             listed=[sid for sid, w in data.watches.items() if w.location is not None],
         )
-        return data
+        return self._figured(data, now)
+
+    def _figured(self, data: NexusData, now: datetime) -> NexusData:
+        """Give the snapshot the history's figures as of `now`.
+
+        Some move with the clock alone (an opening leaves the 7 days, a date turns at the
+        centre's midnight): they are brought forward at that moment too, should no poll come.
+        """
+        figured = with_figures(data, self._book.figures(data.centres, now))
+        until = self._book.until()
+        if self._figures_due is not None and self._figures_due[0] != until:
+            self._figures_due[1]()
+            self._figures_due = None
+        if until is not None and self._figures_due is None:
+            unsub = async_track_point_in_utc_time(self.hass, self._clock_moved, until)
+            self._figures_due = (until, unsub)
+        return figured
+
+    @callback
+    def _clock_moved(self, _when: datetime) -> None:
+        self._figures_due = None
+        if self.data is None or not self.last_update_success:
+            return  # the next good update brings them forward
+        data = self._figured(self.data, dt_util.utcnow())
+        if data != self.data:
+            self.data = data
+            self.async_update_listeners()
 
     async def _fetch(self, now: datetime, clock: float) -> Answers:
         """Read the slots of every watched centre, then the slower views that are due.
@@ -128,76 +161,78 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         list, capacity view or status read keeps the last one read and is tried again on its
         own back-off, and at most MAX_VIEW_READS of them are read per update.
         """
-        if self._list_due.is_due("list", clock):
-            await self._read_centres(now, clock)
+        if self._list_due.is_due("list", clock) and (nexus := await self._list(clock)):
+            if nexus.keys() != self._centres.keys():
+                self._statuses.read_all_again()
+            self._centres, self._labels = nexus, centre_labels(nexus.values())
+            canadian = {cid: self._labels[cid] for cid, c in nexus.items() if c.canadian}
+            self._known = self._known.listed(canadian, nexus.keys(), dt_util.as_local(now).date())
         listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
         queries = slot_queries(self._watches, listed)
         due = [cid for cid in sorted(listed) if self._capacity_due.is_due(cid, clock)]
         due = due[:MAX_VIEW_READS]
         # The slot requests are made first: they hold the first of the connections.
-        slot_results, read = await asyncio.gather(
+        found, viewed = await asyncio.gather(
             asyncio.gather(*(self._slots(query, clock) for query in queries)),
             asyncio.gather(*(self._read_capacity(cid, now, clock) for cid in due)),
         )
-        for cid in self._capacity.keys() - listed:
-            del self._capacity[cid]
+        slots = dict(zip(queries, found, strict=True))
+        views = {cid: view for cid, view in zip(due, viewed, strict=True) if view is not None}
+        self._capacity = {c: v for c, v in (self._capacity | views).items() if c in listed}
         self._capacity_due.keep(listed)
-        for (cid, _minimum), found in zip(queries, slot_results, strict=True):
-            if found:  # open slots are published interview times: no read needed to know
-                self.store.remember_status(cid, interviewing=True)
-        await self._statuses.async_read_due(
-            (self.store.known_canadian.keys() & self._centres.keys()) | listed,
+        # Open slots, or a view showing times, are published interview times: nothing to read.
+        published = {cid: True for (cid, _m), open_now in slots.items() if open_now}
+        published |= {cid: True for cid, view in views.items() if view.publishes}
+        read = await self._statuses.async_read_due(
+            (self._known.canadian.keys() & self._centres.keys()) | listed,
             self._capacity,
-            [cid for cid, fresh in zip(due, read, strict=True) if fresh],
             now=now,
             clock=clock,
             budget=MAX_VIEW_READS - len(due),
         )
+        self._known = self._known.read(published | read)
         return Answers(
             now=now,
             centres=self._centres,
-            slots=dict(zip(queries, slot_results, strict=True)),
+            slots=slots,
             capacity=self._capacity,
             labels=self._labels,
-            interviewing=self.store.interviewing,
+            interviewing=self._known.interviewing,
         )
 
-    async def _read_centres(self, now: datetime, clock: float) -> None:
+    async def _list(self, clock: float) -> dict[int, Location] | None:
+        """Read the NEXUS centres; None when the read failed and the last list stands in."""
         try:
             nexus = await self.client.get_program_centres()
         except TTPError as err:
             if not self._centres:
                 raise  # without a centre's time zone, its slots cannot be read
             failed(self._list_due, "list", err, clock, "the centre list")
-            return
+            return None
         succeeded(self._list_due, "list", clock, "the centre list")
-        if nexus.keys() != self._centres.keys():
-            self._statuses.read_all_again()
-        self._centres = nexus
-        self._labels = centre_labels(nexus.values())
-        self.store.remember_centres(
-            {cid: self._labels[cid] for cid, c in nexus.items() if c.canadian},
-            nexus.keys(),
-            dt_util.as_local(now).date(),
-        )
+        return nexus
 
-    async def _read_capacity(self, location_id: int, now: datetime, clock: float) -> bool:
-        """Read a watched centre's capacity view; tell whether it was read."""
+    async def _read_capacity(
+        self, location_id: int, now: datetime, clock: float
+    ) -> CapacityView | None:
+        """Read a watched centre's capacity view; None when the read failed."""
         what = f"the capacity view of centre {location_id}"
         try:
             rows = await self._capacity_view(location_id, now, now + CAPACITY_WINDOW)
         except TTPError as err:
             failed(self._capacity_due, location_id, err, clock, what)
-            return False
+            return None
         succeeded(self._capacity_due, location_id, clock, what)
-        self._capacity[location_id] = CapacityView.of(location_id, rows)
-        return True
+        return CapacityView.of(location_id, rows)
 
     @override
     async def async_shutdown(self) -> None:
-        """Write the seen sets now: a reload reads them back at once."""
+        """Write what is waiting now: a reload reads it back at once."""
         await super().async_shutdown()
-        await self.store.async_flush()
+        if self._figures_due is not None:
+            self._figures_due[1]()
+            self._figures_due = None
+        await self._store.async_flush()
 
     async def _slots(self, query: SlotQuery, clock: float) -> tuple[Slot, ...]:
         last = self._fetched.get(query)
@@ -221,26 +256,16 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
 
     def _refused(self, err: TTPRefusedError, clock: float) -> UpdateFailed:
         """Back off: the server's Retry-After, else doubling from three minutes."""
-        self._refusals += 1
-        if self._refused_since is None:
-            self._refused_since = clock
-        backoff = min(MIN_BACKOFF * min(2**self._refusals, 1024), MAX_BACKOFF)
-        if err.retry_after is not None:
-            asked = min(err.retry_after, MAX_RETRY_AFTER_HONOURED.total_seconds())
-            backoff = max(timedelta(seconds=asked), MIN_BACKOFF)
-        refused_for = clock - self._refused_since
-        # A single wait longer than the threshold is as bad as being refused that long.
-        if backoff > REFUSED_ISSUE_AFTER or refused_for >= REFUSED_ISSUE_AFTER.total_seconds():
+        backoff, too_long = self._refusals.refused(err.retry_after, clock)
+        if too_long:
             async_set_refused_issue(self.hass, refused=True)
-        failed = _update_failed(err)
-        failed.retry_after = backoff.total_seconds()
-        return failed
+        failure = _update_failed(err)
+        failure.retry_after = backoff.total_seconds()
+        return failure
 
     def _recovered(self) -> None:
-        if self._refused_since is not None:
+        if self._refusals.recovered():
             async_set_refused_issue(self.hass, refused=False)
-        self._refusals = 0
-        self._refused_since = None
         # A little jitter, so that many homes do not poll the scheduler in step.
         self.update_interval = SLOT_INTERVAL + timedelta(
             seconds=random.uniform(0, SLOT_JITTER_SECONDS)  # noqa: S311

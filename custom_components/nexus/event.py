@@ -7,7 +7,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import SLOT_OPENED
 from .coordinator import NexusConfigEntry
 from .entity import NexusWatchEntity, add_subentry_entities, watch_slot_details
-from .snapshot import WatchData
 
 PARALLEL_UPDATES = 0
 
@@ -39,9 +38,9 @@ class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):
         {"centre", "centre_location", "end", "local_time", "scheduler_url", "time_zone"}
     )
 
-    # The watch whose openings were told last: each update's are told once, even if this
-    # entity is removed and added again (an entity id change does that).
-    _told: WatchData | None = None
+    # How many updates' openings were told (see WatchData.alerts): each update's are told
+    # once, even if this entity is removed and added again (an entity id change does that).
+    _told = 0
 
     async def async_added_to_hass(self) -> None:
         """Tell the openings found by the refresh that ran before this entity existed."""
@@ -59,10 +58,9 @@ class NexusSlotOpenedEvent(NexusWatchEntity, EventEntity):
     @callback
     def _tell_openings(self) -> None:
         watch = self.watch
-        # The snapshot hands on the same watch object while nothing changed in it.
-        if watch is None or watch is self._told:
+        if watch is None or watch.alerts == self._told:
             return
-        self._told = watch
+        self._told = watch.alerts
         for slot in watch.opened:
             self._trigger_event(SLOT_OPENED, watch_slot_details(watch, slot))
-            self._write()
+            self.write_state()

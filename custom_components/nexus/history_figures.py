@@ -1,8 +1,8 @@
 """What the history of openings says, per centre watch: counts, lifetimes, usual hours.
 
-Pure: no Home Assistant, no I/O. `OpeningsBook` feeds each watched centre's history from the
-snapshots and keeps each watch's figures, computed again only when its history changed or a
-window moved past one of its openings.
+Pure: no Home Assistant, no I/O. `OpeningsBook` feeds each watched centre's history from its
+open slots and keeps each watch's figures, computed again only when its history changed or a
+window moved past one of its openings (`until`).
 """
 
 from bisect import bisect_left, insort
@@ -10,14 +10,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import partial
 from math import ceil
+from types import MappingProxyType
 from typing import Any
 
 from .const import WEEKDAYS
 from .history import CentreHistory, Opening
-from .snapshot import NexusData, centre_queries
-from .watch import Wishes, open_places, slot_matches
+from .ttp import Location, Slot
+from .watch import CentreSlots, Wishes, slot_matches
 
 WEEK = timedelta(days=7)
 LIFETIME_WINDOW = timedelta(days=30)
@@ -62,12 +62,12 @@ class WatchTally:
         self._open: list[Opening] = []  # those whose end may still be seen
         self._read = 0  # how many of the history's openings were read
         self._version = -1
-        self._at = self._until = datetime.min.replace(tzinfo=UTC)
+        self._at = self.until = datetime.min.replace(tzinfo=UTC)
         self.value: OpeningFigures | None = None
 
     def update(self, history: CentreHistory, now: datetime) -> OpeningFigures:
         """Bring the figures to `now`; the same object while they do not change."""
-        held = self._at <= now < self._until  # a wall clock set back moves the dates too
+        held = self._at <= now < self.until  # a wall clock set back moves the dates too
         if self.value is not None and history.version == self._version and held:
             return self.value
         self._version, self._at = history.version, now
@@ -85,7 +85,7 @@ class WatchTally:
             until.append(self._events[self._week][0].opened + WEEK)
         if self._head < len(self._events):
             until.append(self._events[self._head][0].opened + LIFETIME_WINDOW)
-        self._until = min(until)
+        self.until = min(until)
         release = history.releases[-1] if history.releases else None
         lifetimes = self._lifetimes
         hours = sorted(((-n, hour) for hour, n in self._hours.items() if n))[:USUAL_HOURS]
@@ -184,12 +184,12 @@ def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
 
 
 class OpeningsBook:
-    """The histories of the watched centres, and each watch's figures."""
+    """The histories of the watched centres, and each watch's figures: the coordinator's."""
 
     def __init__(
         self, histories: dict[int, CentreHistory], watches: Mapping[str, tuple[int, Wishes]]
     ) -> None:
-        """Feed the histories (the store's, which it writes) of the watched centres.
+        """Take the histories read back, and feed those of the watched centres.
 
         A centre no longer watched keeps its history until it ages out (watches are often
         added one at a time, or removed and added again), but follows no open slot: when it
@@ -201,36 +201,45 @@ class OpeningsBook:
             histories[cid].stop_following()
             if not (histories[cid].openings or histories[cid].releases):
                 del histories[cid]
-        self.histories = histories
-        self._observed: dict[int, object] = {}  # the slot list each history last saw
+        self._histories = histories
+        self._observed: dict[int, tuple[Slot, ...]] = {}  # the slots each history last saw
         self._tallies: dict[str, WatchTally] = {}
 
-    def update(self, data: NexusData, now: datetime) -> bool:
-        """Show each watched centre's changed slot list to its history; True if one changed."""
+    @property
+    def histories(self) -> Mapping[int, CentreHistory]:
+        """The histories, to be read (written to disk, answered by an action)."""
+        return MappingProxyType(self._histories)
+
+    def update(self, centres: Mapping[int, CentreSlots], now: datetime) -> bool:
+        """Show each watched centre's changed slot list to its history; True if one changed.
+
+        When one changed, every history forgets what is older than it keeps (those no longer
+        watched too), before it is written.
+        """
         changed = False
-        for cid, (_cid, minimum) in centre_queries(data.indexes).items():
-            index = data.indexes[cid, minimum]
-            if self._observed.get(cid) is index:
-                continue  # the same list as last time: nothing opened or went
-            self._observed[cid] = index
-            capacity = next((w.capacity for w in data.watches.values() if w.location_id == cid), {})
-            history = self.histories.setdefault(cid, CentreHistory(cid))
-            changed |= history.observe(
-                index.first,
-                partial(open_places, repeated=index.repeated, minimum=minimum, capacity=capacity),
-                now,
-            )
+        for cid, slots in centres.items():
+            if self._observed.get(cid) == slots.slots:
+                continue  # the same slots as last time: nothing opened or went
+            self._observed[cid] = slots.slots
+            history = self._histories.setdefault(cid, CentreHistory(cid))
+            changed |= history.observe(slots.first, slots.places, now)
+        if changed:
+            for history in self._histories.values():
+                history.prune(now)
+        return changed
+
+    def figures(self, centres: Mapping[int, Location], now: datetime) -> dict[str, OpeningFigures]:
+        """Bring each watch's figures to `now`, once its centre is listed (its time zone)."""
         for sid, (cid, wishes) in self._watches.items():
-            seen, location = self.histories.get(cid), data.centres.get(cid)
-            if seen is None or location is None:
+            history, centre = self._histories.get(cid), centres.get(cid)
+            if history is None or centre is None:
                 continue
             tally = self._tallies.get(sid)
             if tally is None:
-                tally = self._tallies[sid] = WatchTally(wishes, location.time_zone)
-            tally.update(seen, now)
-        return changed
+                tally = self._tallies[sid] = WatchTally(wishes, centre.time_zone)
+            tally.update(history, now)
+        return {sid: tally.value for sid, tally in self._tallies.items() if tally.value is not None}
 
-    def figures(self, subentry_id: str) -> OpeningFigures | None:
-        """Return a watch's figures, the same object while they do not change."""
-        tally = self._tallies.get(subentry_id)
-        return None if tally is None else tally.value
+    def until(self) -> datetime | None:
+        """When the first of the figures moves with the clock alone (a window, a midnight)."""
+        return min((tally.until for tally in self._tallies.values()), default=None)

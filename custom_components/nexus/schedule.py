@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from .const import LOGGER, MAX_RETRY_AFTER_HONOURED, VIEW_RETRY
+from .const import (
+    LOGGER,
+    MAX_BACKOFF,
+    MAX_RETRY_AFTER_HONOURED,
+    MIN_BACKOFF,
+    REFUSED_ISSUE_AFTER,
+    VIEW_RETRY,
+)
 from .ttp import TTPError
 
 
@@ -62,6 +69,32 @@ class Due[K]:
         for known in (self._next, self._failures):
             for key in known.keys() - kept:
                 del known[key]
+
+
+@dataclass(slots=True)
+class Refusals:
+    """How long a refusing scheduler is left alone: its Retry-After, else doubling from 3 min."""
+
+    count: int = 0
+    since: float | None = None  # the first refusal in a row
+
+    def refused(self, retry_after: float | None, now: float) -> tuple[timedelta, bool]:
+        """Return the wait before the next poll, and whether it has been refused too long."""
+        self.count += 1
+        if self.since is None:
+            self.since = now
+        backoff = min(MIN_BACKOFF * min(2**self.count, 1024), MAX_BACKOFF)
+        if retry_after is not None:
+            asked = min(retry_after, MAX_RETRY_AFTER_HONOURED.total_seconds())
+            backoff = max(timedelta(seconds=asked), MIN_BACKOFF)
+        # A single wait longer than the threshold is as bad as being refused that long.
+        too_long = REFUSED_ISSUE_AFTER.total_seconds()
+        return backoff, backoff.total_seconds() > too_long or now - self.since >= too_long
+
+    def recovered(self) -> bool:
+        """Forget the refusals; tell whether there were any."""
+        refused, self.count, self.since = self.since is not None, 0, None
+        return refused
 
 
 def view_due(interval: timedelta) -> Due[Any]:

@@ -232,29 +232,22 @@ class NexusOpeningsSensor(NexusWatchEntity, SensorEntity):
 
     entity_description: NexusOpeningsSensorDescription
 
-    def _source(self) -> object:
-        return self.figures
-
-    @property
-    def figures(self) -> OpeningFigures | None:
-        """Return the watch's figures: the same object while they do not change."""
-        return self.coordinator.openings.figures(self.subentry_id)
-
     @property
     def available(self) -> bool:
         """Available while the watch is, once its centre's history has been read."""
-        return super().available and self.figures is not None
+        watch = self.watch
+        return super().available and watch is not None and watch.figures is not None
 
     @property
     def native_value(self) -> StateType | datetime:
-        """Read the value from the figures."""
-        figures = self.figures
+        """Read the value from the watch's figures."""
+        figures = self.watch.figures if self.watch else None
         return None if figures is None else self.entity_description.value_fn(figures)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Read the attributes from the figures."""
-        figures = self.figures
+        """Read the attributes from the watch's figures."""
+        figures = self.watch.figures if self.watch else None
         return None if figures is None else self.entity_description.attributes_fn(figures)
 
 

@@ -91,10 +91,11 @@ def _centre_slots(
     if centre_id not in data.centre_slots:
         raise _invalid("centre_not_watched", centre=str(centre_id))
     location, label = data.centres.get(centre_id), data.labels.get(centre_id)
-    # Without a watch's wishes, every open slot of the centre; at least one place each.
+    found = data.centre_slots[centre_id]
+    # Without a watch's wishes, every open slot of the centre, with the places at its time.
     return [
-        slot_details(s, location, label, 1)
-        for s in data.centre_slots[centre_id]
+        slot_details(s, location, label, found.places(s))
+        for s in found.slots
         if _in_range(s.start.date(), start, end)
     ]
 
@@ -148,7 +149,7 @@ async def _async_get_openings(call: ServiceCall) -> ServiceResponse:
         centre_id, wishes = found.location_id, found.wishes
     if centre_id not in {w.location_id for w in watches.values()}:
         raise _invalid("centre_not_watched", centre=str(centre_id))
-    history = coordinator.openings.histories.get(centre_id) or CentreHistory(centre_id)
+    history = coordinator.history(centre_id) or CentreHistory(centre_id)
     location = coordinator.data.centres.get(history.location_id)
     zone = location.time_zone if location is not None else UTC
 

@@ -1,104 +1,50 @@
 """The snapshot every entity reads, built from the last one and the scheduler's answers.
 
-Pure: no Home Assistant, no I/O. Equal input gives an equal snapshot, so the coordinator can
-leave an unchanged one unwritten (`always_update=False`). Objects that did not change are
-handed on from the previous snapshot, which keeps comparisons and entity checks cheap.
+Pure: no Home Assistant, no I/O. Everything an entity shows is in it, the history's figures
+included (`with_figures`), so equal snapshots mean equal screens and the coordinator leaves an
+unchanged one unwritten (`always_update=False`). Every decision is made on values; a part
+equal to the last one is handed on as it was, which keeps the next comparison cheap.
 """
 
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Set as AbstractSet
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from itertools import accumulate
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import MappingProxyType
-from typing import Self
 
-from .centres import CentreStatus, publishes_times, statuses
-from .const import CAPACITY_WINDOW
-from .ttp import CapacitySlot, Location, Slot, time_key
-from .watch import Wishes, index_open_slots, matching, newly_open, open_places
+from .capacity import NO_BACKLOG, Backlog, CapacityView, backlog
+from .centres import CentreStatus, statuses
+from .history_figures import OpeningFigures
+from .ttp import Location, Slot
+from .watch import CentreSlots, Wishes, index_open_slots, matching, newly_open, open_places
 
 type SlotQuery = tuple[int, int]  # a centre id and the minimum places asked for
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Backlog:
-    """What the scheduler shows of a centre's backlog."""
-
-    days_to_soonest: float | None
-    open_places_30d: int | None
-    taken_percent_30d: float | None
-
-
-NO_BACKLOG = Backlog(days_to_soonest=None, open_places_30d=None, taken_percent_30d=None)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CapacityView:
-    """A centre's capacity view as last fetched (hourly), indexed for the slot updates.
-
-    The rows are kept as their starts (UTC, in order) and running totals, so that the 30 days
-    ahead, which move on at every update, are summed with two binary searches.
-    """
-
-    places: Mapping[str, int]  # open places by time key (see ttp.time_key)
-    publishes: bool  # the centre interviews (see centres.publishes_times)
-    starts: tuple[datetime, ...]
-    # Open, taken and all places of the rows before each index (one more than the rows).
-    totals: tuple[tuple[int, int, int], ...]
-
-    @classmethod
-    def of(cls, location_id: int, rows: tuple[CapacitySlot, ...]) -> Self:
-        """Index the rows once, rather than on every slot update."""
-        # In UTC: in a DST fold, two rows can show the same wall clock.
-        ordered = sorted(((row.start.astimezone(UTC), row) for row in rows), key=lambda r: r[0])
-        totals = accumulate(
-            ((row.available, row.taken, row.total) for _start, row in ordered),
-            lambda acc, row: (acc[0] + row[0], acc[1] + row[1], acc[2] + row[2]),
-            initial=(0, 0, 0),
-        )
-        return cls(
-            publishes=publishes_times(rows),
-            places={time_key(location_id, row.start): row.available for row in rows},
-            starts=tuple(start for start, _row in ordered),
-            totals=tuple(totals),
-        )
-
-    def window(self, start: datetime, end: datetime) -> tuple[int, int, int] | None:
-        """Open, taken and all places of the times from `start` to before `end`."""
-        if not self.starts:
-            return None
-        first, last = bisect_left(self.starts, start), bisect_left(self.starts, end)
-        before, upto = self.totals[first], self.totals[last]
-        return (upto[0] - before[0], upto[1] - before[1], upto[2] - before[2])
 
 
 @dataclass(frozen=True, slots=True)
 class _Index:
     """One fetched slot list, indexed (see `watch.index_open_slots`), kept while it holds.
 
-    Most polls get the same answer as the last: the client hands on the same tuple then (its
-    documented rule for a byte-identical answer), and nothing is indexed or matched again until
-    it changes or its soonest slot starts.
+    Most polls get the same answer as the last: nothing is indexed or matched again until it
+    changes or its soonest slot starts. Equal when the same list leaves the same slots open.
     """
 
     found: tuple[Slot, ...]
-    first: dict[str, Slot]  # each future time's slot, soonest first, by key
-    repeated: dict[str, int]
     open: tuple[Slot, ...]  # the values of `first`
+    first: dict[str, Slot] = field(compare=False)  # each future time's slot, soonest first
+    repeated: dict[str, int] = field(compare=False)
 
     @classmethod
     def of(cls, found: tuple[Slot, ...], now: datetime) -> _Index:
         """Index a fetched list."""
         first, repeated = index_open_slots(found, now)
-        return cls(found, first, repeated, tuple(first.values()))
+        return cls(found, tuple(first.values()), first, repeated)
 
     def holds(self, found: tuple[Slot, ...], now: datetime) -> bool:
         """Tell whether this is still the index of `found` at `now`."""
-        return found is self.found and (not self.open or self.open[0].start > now)
+        return found == self.found and (not self.open or self.open[0].start > now)
 
 
-_NO_SLOTS = _Index((), {}, {}, ())
+_NO_SLOTS = _Index((), (), {}, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +77,9 @@ class WatchData:
     repeated: Mapping[str, int]  # times the scheduler listed more than once: how often, by key
     capacity: Mapping[str, int]  # open places by key, from the hourly capacity view
     opened: tuple[Slot, ...]  # matching slots that opened since the last update
+    alerts: int  # updates so far whose `opened` held a slot: what the event entity has told
     backlog: Backlog
+    figures: OpeningFigures | None  # from the centre's history; None until it was read
     # How `matching` was found; not part of the value.
     match: _Match = field(compare=False, repr=False)
 
@@ -150,7 +98,7 @@ class NexusData:
     # Of every Canadian centre ever listed and every watched one; None: not read yet.
     status: Mapping[int, CentreStatus | None]
     watches: Mapping[str, WatchData]  # by subentry id
-    centre_slots: Mapping[int, tuple[Slot, ...]]  # open slots of each watched centre
+    centre_slots: Mapping[int, CentreSlots]  # open slots of each watched centre
     # Each fetched list, indexed; not part of the value.
     indexes: Mapping[SlotQuery, _Index] = field(compare=False, repr=False)
 
@@ -216,7 +164,8 @@ def build(
 
     `watches` are each watch's centre and wishes; `seen` is, per watch, the keys of the
     matching slots open at its last update (a watch missing there has not been updated yet,
-    and its first update tells nothing).
+    and its first update tells nothing). Each watch keeps its last figures: `with_figures`
+    brings them to the same update.
     """
     now = answers.now
     last_indexes = previous.indexes if previous else {}
@@ -226,8 +175,16 @@ def build(
         indexes[query] = (
             index if index is not None and index.holds(found, now) else _Index.of(found, now)
         )
-    centre_slots = {cid: indexes[query].open for cid, query in centre_queries(indexes).items()}
-
+    centre_slots = {
+        cid: CentreSlots(
+            indexes[query].open,
+            indexes[query].first,
+            indexes[query].repeated,
+            query[1],
+            view.places if (view := answers.capacity.get(cid)) else {},
+        )
+        for cid, query in centre_queries(indexes).items()
+    }
     status = statuses(
         answers.centres,
         answers.interviewing,
@@ -241,7 +198,7 @@ def build(
         index = indexes.get(query, _NO_SLOTS)
         last = last_watches.get(sid)
         match = last.match if last is not None else None
-        if match is None or match.index is not index or match.wishes != wishes:
+        if match is None or match.index != index or match.wishes != wishes:
             match = _Match.of(index, wishes)
         before = seen.get(sid)
         next_seen[sid] = match.keys
@@ -252,6 +209,7 @@ def build(
             # centre last showed slots.
             next_seen[sid] = before
         capacity = answers.capacity.get(cid)
+        opened = newly_open(match.matching, before)
         watch = WatchData(
             location_id=cid,
             location=answers.centres.get(cid),
@@ -261,15 +219,15 @@ def build(
             matching=match.slots,
             repeated=index.repeated,
             capacity=capacity.places if capacity else {},
-            opened=() if before is match.keys else newly_open(match.matching, before),
-            backlog=_backlog(centre_slots.get(cid), capacity, now)
+            opened=opened,
+            alerts=(last.alerts if last else 0) + bool(opened),
+            backlog=backlog(_open_slots(centre_slots, cid), capacity, now)
             if cid in answers.centres
             else NO_BACKLOG,
+            figures=last.figures if last else None,
             match=match,
         )
-        # Hand on the last object when nothing changed: cheap to compare, and the event entity
-        # knows by identity which update's openings it has told.
-        watch_data[sid] = last if last is not None and not watch.opened and last == watch else watch
+        watch_data[sid] = last if last is not None and last == watch else watch
 
     return NexusData(
         centres=_same(previous.centres if previous else None, answers.centres),
@@ -282,22 +240,21 @@ def build(
     ), next_seen
 
 
+def with_figures(data: NexusData, figures: Mapping[str, OpeningFigures]) -> NexusData:
+    """Give each watch its figures from the history, as of the same moment."""
+    watches = {
+        sid: watch if watch.figures == (new := figures.get(sid)) else replace(watch, figures=new)
+        for sid, watch in data.watches.items()
+    }
+    return replace(data, watches=MappingProxyType(watches))
+
+
+def _open_slots(centre_slots: Mapping[int, CentreSlots], cid: int) -> tuple[Slot, ...] | None:
+    """Return a centre's open slots, if it was asked for them."""
+    slots = centre_slots.get(cid)
+    return None if slots is None else slots.slots
+
+
 def _same[K, V](last: Mapping[K, V] | None, now: Mapping[K, V]) -> Mapping[K, V]:
     """Return the last mapping when equal, else a read-only copy of the new one."""
     return last if last is not None and last == now else MappingProxyType(dict(now))
-
-
-def _backlog(
-    open_slots: tuple[Slot, ...] | None, capacity: CapacityView | None, now: datetime
-) -> Backlog:
-    """Say how far the soonest slot is, and what the next 30 days hold (open, taken, all)."""
-    window = capacity.window(now, now + CAPACITY_WINDOW) if capacity else None
-    open_places, taken, total = window or (None, 0, 0)
-    soonest = open_slots[0] if open_slots else None
-    return Backlog(
-        days_to_soonest=None
-        if soonest is None
-        else round((soonest.start.astimezone(UTC) - now).total_seconds() / 86400, 1),
-        open_places_30d=open_places,
-        taken_percent_30d=round(100 * taken / total, 1) if total else None,
-    )

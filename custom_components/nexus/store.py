@@ -1,12 +1,14 @@
-"""What is kept on disk: centres ever listed, whether they interview, slots told, openings.
+"""The files of a config entry: what the coordinator hands over, converted to and from disk.
 
-What is read back is as untrusted as the scheduler's answers: a file of any content starts the
-integration. What cannot be read is left out with one warning per file (the file is written
-anew); stored.py checks every value kept against the client's limits.
+One versioned Store per concern, each named after the entry: the Canadian centres known and
+their statuses, the slots told (seen sets), the history of openings. The coordinator owns
+the values; this module only reads them back (as untrusted as the scheduler's answers: a file
+of any content starts the integration, see stored.py) and writes what it is given, in the
+background.
 """
 
-from collections.abc import Collection, Mapping, Set as AbstractSet
-from datetime import date
+from collections.abc import Callable, Collection, Mapping, Set as AbstractSet
+from dataclasses import dataclass
 import os
 from typing import Any, Final
 
@@ -14,14 +16,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    DOMAIN,
-    KNOWN_CENTRES_KEPT,
-    LOGGER,
-    MAX_KNOWN_CENTRES,
-    OPENINGS_SAVE_DELAY,
-    SEEN_SAVE_DELAY,
-)
+from .centres import KnownCentres
+from .const import DOMAIN, LOGGER, OPENINGS_SAVE_DELAY, SEEN_SAVE_DELAY
 from .history import CentreHistory
 from .repairs import async_set_history_lost_issue
 from .stored import Unreadable, read_centres, read_histories, read_seen
@@ -30,34 +26,34 @@ STORE_VERSION = 1
 # Far above what the integration writes (the fullest history of all 26 NEXUS centres is about
 # 7 MB): a larger file is not read at all.
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024
+# Before 0.3.0 the history of openings had one file for the integration, not one per entry.
+LEGACY_OPENINGS_KEY: Final = f"{DOMAIN}.openings"
+
+type _Data = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kept:
+    """What the files held, read back and checked."""
+
+    centres: KnownCentres
+    seen: dict[str, frozenset[str]]  # per watch, the keys of the slots told
+    histories: dict[int, CentreHistory]
 
 
 class NexusStore:
-    """The files of the config entry, loaded once and written in the background.
-
-    `seen` holds, per watch, the keys of the matching slots open at its last update: what has
-    been told, so that a restart tells nothing twice. `histories` are the openings of each
-    watched centre (see history.py), in a file of the integration's own (there is one entry),
-    which the demo can give a history before Home Assistant first starts.
-    """
+    """Reads an entry's files once, then writes what it is handed, a little later."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Name the files after the config entry."""
         self._hass = hass
-        self._centres: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.centres"
-        )
-        self._seen: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.seen")
-        self._openings: Store[dict[str, Any]] = Store(hass, STORE_VERSION, f"{DOMAIN}.openings")
-        self.histories: dict[int, CentreHistory] = {}
-        self._openings_changed = False
-        self.known_canadian: dict[int, str] = {}
-        self._listed_on: dict[int, str] = {}  # when each was last listed, an ISO date
-        self.interviewing: dict[int, bool] = {}  # as last read, by centre id
-        self.seen: Mapping[str, AbstractSet[str]] = {}
-        self._seen_changed = False
+        self._centres = _store(hass, f"{DOMAIN}.{entry_id}.centres")
+        self._seen = _store(hass, f"{DOMAIN}.{entry_id}.seen")
+        self._openings = _store(hass, f"{DOMAIN}.{entry_id}.openings")
+        # What is waiting to be written, by file: written on unload rather than lost.
+        self._pending: dict[Store[_Data], Callable[[], _Data]] = {}
 
-    async def async_load(self, watches: Collection[str], centres: Collection[int]) -> None:
+    async def async_load(self, watches: Collection[str], centres: Collection[int]) -> Kept:
         """Read the files; never a failed setup.
 
         `watches` are the watches' subentry ids (only their seen sets are read), `centres`
@@ -65,108 +61,90 @@ class NexusStore:
         """
         now = dt_util.utcnow()
         stored = await _load(self._centres)
-        read, lost = read_centres(stored, dt_util.as_local(now).date())
-        self.known_canadian, self._listed_on, self.interviewing = read
+        known, lost = read_centres(stored, dt_util.as_local(now).date())
         if _lost(self._centres, stored, lost, "centre list"):
-            self._centres.async_delay_save(self._centres_data, 1)
+            self.save_centres(known)
         stored = await _load(self._seen)
-        self.seen, lost = read_seen(stored, watches)
+        seen, lost = read_seen(stored, watches)
         if _lost(self._seen, stored, lost, "seen slots"):
-            self._seen.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
-        stored = await _load(self._openings)
-        self.histories, lost = read_histories(stored, now, centres)
+            self.save_seen(seen)
+        stored = await self._load_openings()
+        histories, lost = read_histories(stored, now, centres)
         if _lost(self._openings, stored, lost, "history of openings"):
-            self.remember_openings()
+            self.save_openings(histories)
             async_set_history_lost_issue(self._hass, lost)
+        return Kept(centres=known, seen=seen, histories=histories)
 
-    def remember_centres(
-        self, canadian: Mapping[int, str], listed: AbstractSet[int], today: date
-    ) -> None:
-        """Remember the Canadian centres listed now (id -> label), and forget stale ones.
+    async def _load_openings(self) -> Any:
+        """Read the entry's history; the one file of earlier releases moves to it once."""
+        stored = await _load(self._openings)
+        if stored is not None:
+            return stored
+        legacy = _store(self._hass, LEGACY_OPENINGS_KEY)
+        stored = await _load(legacy)
+        if stored is None or isinstance(stored, Unreadable):
+            return stored
+        await self._openings.async_save(stored)
+        await legacy.async_remove()
+        LOGGER.info("Moved the history of openings to %s", self._openings.key)
+        return stored
 
-        A centre not listed for a year is forgotten, and at most MAX_KNOWN_CENTRES are kept
-        (the most recently listed), so that no answer can grow the file or the attributes
-        without bound; statuses are kept only for centres listed or remembered.
+    def save_centres(self, known: KnownCentres) -> None:
+        """Write the Canadian centres known and the statuses, in a second."""
+        self._save(self._centres, lambda: _centres_data(known), 1)
+
+    def save_seen(self, seen: Mapping[str, AbstractSet[str]]) -> None:
+        """Write the seen sets in a second (and on unload)."""
+        self._save(
+            self._seen,
+            lambda: {"watches": {sid: sorted(keys) for sid, keys in seen.items()}},
+            SEEN_SAVE_DELAY,
+        )
+
+    def save_openings(self, histories: Mapping[int, CentreHistory]) -> None:
+        """Write the histories in a while: a poll never waits for the disk.
+
+        Each opening keeps its stored row, so a write converts only the new ones.
         """
-        stamp = today.isoformat()
-        known = self.known_canadian | dict(canadian)
-        listed_on = self._listed_on | dict.fromkeys(canadian, stamp)
-        oldest = (today - KNOWN_CENTRES_KEPT).isoformat()
-        kept = sorted(
-            (cid for cid in known if listed_on.get(cid, stamp) >= oldest),
-            key=lambda cid: (cid in canadian, listed_on.get(cid, stamp)),
-            reverse=True,
-        )[:MAX_KNOWN_CENTRES]
-        known = {cid: known[cid] for cid in sorted(kept)}
-        interviewing = {
-            cid: value for cid, value in self.interviewing.items() if cid in listed or cid in known
-        }
-        if (
-            known == self.known_canadian
-            and interviewing == self.interviewing
-            and all(self._listed_on.get(cid) == stamp for cid in canadian)
-        ):
-            return
-        self.known_canadian, self.interviewing = known, interviewing
-        self._listed_on = {cid: listed_on.get(cid, stamp) for cid in known}
-        self._centres.async_delay_save(self._centres_data, 1)
+        self._save(
+            self._openings,
+            lambda: {"centres": {str(cid): histories[cid].as_data() for cid in sorted(histories)}},
+            OPENINGS_SAVE_DELAY,
+        )
 
-    def remember_status(self, location_id: int, *, interviewing: bool) -> None:
-        """Keep whether a centre publishes interview times, as last read."""
-        if self.interviewing.get(location_id) is interviewing:
-            return
-        self.interviewing[location_id] = interviewing
-        self._centres.async_delay_save(self._centres_data, 1)
+    def _save(self, store: Store[_Data], data: Callable[[], _Data], delay: float) -> None:
+        self._pending[store] = data
 
-    def _centres_data(self) -> dict[str, Any]:
-        return {
-            "canadian": {str(k): v for k, v in self.known_canadian.items()},
-            "listed_on": {str(k): v for k, v in self._listed_on.items()},
-            "interviewing": {str(k): v for k, v in self.interviewing.items()},
-        }
+        def written() -> _Data:  # by the Store's timer: nothing is left for the flush
+            return self._pending.pop(store, data)()
 
-    def remember_seen(self, seen: Mapping[str, AbstractSet[str]]) -> None:
-        """Keep what is open now as the seen sets; written shortly after, and on unload."""
-        if seen == self.seen:
-            return
-        self.seen = seen
-        self._seen_changed = True
-        self._seen.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
-
-    def remember_openings(self) -> None:
-        """Write the histories in a while: a poll never waits for the disk."""
-        self._openings_changed = True
-        self._openings.async_delay_save(self._openings_data, OPENINGS_SAVE_DELAY)
+        store.async_delay_save(written, delay)
 
     async def async_flush(self) -> None:
-        """Write what changed now: a reload reads it back at once (a stop flushes anyway)."""
-        if self._seen_changed:
-            await self._seen.async_save(self._seen_data())
-        if self._openings_changed:
-            await self._openings.async_save(self._openings_data())
+        """Write what is waiting now: a reload reads it back at once (a stop flushes anyway)."""
+        for store, data in list(self._pending.items()):
+            await store.async_save(data())
+        self._pending.clear()
 
     async def async_remove(self) -> None:
         """Delete the files, when the integration is removed."""
         for store in (self._centres, self._seen, self._openings):
             await store.async_remove()
 
-    def _openings_data(self) -> dict[str, Any]:
-        """Prune each history (those no longer watched too) and convert it.
 
-        Each opening keeps its stored row, so a write converts only the new ones.
-        """
-        now = dt_util.utcnow()
-        for history in self.histories.values():
-            history.prune(now)
-        return {
-            "centres": {str(cid): self.histories[cid].as_data() for cid in sorted(self.histories)}
-        }
-
-    def _seen_data(self) -> dict[str, Any]:
-        return {"watches": {sid: sorted(keys) for sid, keys in self.seen.items()}}
+def _store(hass: HomeAssistant, key: str) -> Store[_Data]:
+    return Store(hass, STORE_VERSION, key)
 
 
-async def _load(store: Store[dict[str, Any]]) -> Any:
+def _centres_data(known: KnownCentres) -> _Data:
+    return {
+        "canadian": {str(k): v for k, v in known.canadian.items()},
+        "listed_on": {str(k): v for k, v in known.listed_on.items()},
+        "interviewing": {str(k): v for k, v in known.interviewing.items()},
+    }
+
+
+async def _load(store: Store[_Data]) -> Any:
     """Read a store's data: None when there is none, `Unreadable` when it cannot be read.
 
     Home Assistant itself sets a file of broken JSON aside. A file of the wrong shape, an
@@ -190,7 +168,7 @@ def _size(path: str) -> int:
         return 0  # none yet, or no access: the Store says which
 
 
-def _lost(store: Store[dict[str, Any]], stored: Any, lost: int, what: str) -> bool:
+def _lost(store: Store[_Data], stored: Any, lost: int, what: str) -> bool:
     """Say, once per file, what could not be read; tell whether anything was left out."""
     if isinstance(stored, Unreadable):
         LOGGER.warning("Cannot read %s, starting it afresh: %s", store.key, stored.reason)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
+from .centres import KnownCentres
 from .const import MAX_KNOWN_CENTRES, SLOT_LIMIT
 from .history import CentreHistory
 from .ttp.fields import LIMITS, centre_id, is_text
@@ -44,13 +45,10 @@ def _day(value: Any, today: date) -> str | None:
         return None
 
 
-type _Centres = tuple[dict[int, str], dict[int, str], dict[int, bool]]
-
-
-def read_centres(data: Any, today: date) -> tuple[_Centres, int]:
+def read_centres(data: Any, today: date) -> tuple[KnownCentres, int]:
     """Read the Canadian centres known (labels), when each was listed, and the statuses."""
     if isinstance(data, Unreadable):
-        return ({}, {}, {}), 1
+        return KnownCentres(), 1
     canadian, lost = _mapping(data, "canadian")
     listed_on, lost_dates = _mapping(data, "listed_on")
     interviewing, lost_statuses = _mapping(data, "interviewing")
@@ -69,7 +67,7 @@ def read_centres(data: Any, today: date) -> tuple[_Centres, int]:
     known = {cid: known[cid] for cid in sorted(newest)}
     dates = {cid: day for cid, day in dates.items() if cid in known}
     statuses = dict(sorted(statuses.items(), key=lambda s: s[0] not in known)[:MAX_CENTRES_KEPT])
-    return (known, dates, statuses), lost
+    return KnownCentres(known, dates, statuses), lost
 
 
 def read_seen(data: Any, watches: Collection[str]) -> tuple[dict[str, frozenset[str]], int]:

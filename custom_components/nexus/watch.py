@@ -1,7 +1,7 @@
 """Which slots match a centre watch, and which matching slots are new: pure functions."""
 
 from collections.abc import Mapping, Sequence, Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any, Protocol
 
@@ -129,6 +129,24 @@ def open_places(
 ) -> int:
     """Open places at a slot's time, at least: as listed, as asked for, or as viewed."""
     return max(repeated.get(slot.key, 1), minimum, capacity.get(slot.key, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class CentreSlots:
+    """A watched centre's open future slots (its fullest answer), and the places at each.
+
+    Equal when the same slots are open: the rest follows from them and the capacity view.
+    """
+
+    slots: tuple[Slot, ...]  # soonest first, one per start time
+    first: Mapping[str, Slot] = field(compare=False)  # the same, by key
+    repeated: Mapping[str, int] = field(compare=False)  # see index_open_slots
+    minimum: int = field(compare=False)  # the places asked for
+    capacity: Mapping[str, int] = field(compare=False)  # open places by key, as last viewed
+
+    def places(self, slot: Slot) -> int:
+        """Open places at one of the slots' time, at least."""
+        return open_places(slot, self.repeated, self.minimum, self.capacity)
 
 
 def matching(open_slots: Mapping[str, Slot], wishes: Wishes) -> dict[str, Slot]:

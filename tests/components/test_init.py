@@ -1,6 +1,6 @@
 """The coordinator through Home Assistant: request budget, outages, back-off, restarts, repairs."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 import itertools
 import json
 import logging
@@ -17,7 +17,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.nexus.const import DOMAIN
-from custom_components.nexus.store import NexusStore
 from tests.conftest import RunningSimulator
 
 from .conftest import (
@@ -450,20 +449,3 @@ async def test_the_remembered_centres_stay_bounded(
     assert len(stored["interviewing"]) <= 100 + 26
     state = hass.states.get("binary_sensor.nexus_canadian_enrolment_centres_open")
     assert len(state.attributes["not_listed"]) <= 100
-
-
-async def test_centres_not_listed_for_a_year_are_forgotten(hass: HomeAssistant) -> None:
-    store = NexusStore(hass, "entry")
-    await store.async_load((), ())
-    day = date(2026, 1, 1)
-    store.remember_centres({5031: "Halifax (Goffs, NS)"}, {5031}, day)
-    store.remember_status(5031, interviewing=False)
-    store.remember_centres(
-        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=364)
-    )
-    assert set(store.known_canadian) == {5022, 5031}
-    store.remember_centres(
-        {5022: "Buffalo-Ft. Erie (Fort Erie, ON)"}, {5022}, day + timedelta(days=366)
-    )
-    assert set(store.known_canadian) == {5022}
-    assert store.interviewing == {}

@@ -29,7 +29,7 @@ WEEK = "sensor.blaine_wa_us_openings_in_the_last_7_days"
 LIFETIME = "sensor.blaine_wa_us_typical_opening_lifetime"
 RELEASE = "sensor.blaine_wa_us_last_release"
 MORNINGS_WEEK = "sensor.blaine_mornings_openings_in_the_last_7_days"
-STORE_KEY = f"{DOMAIN}.openings"
+STORE_KEY = f"{DOMAIN}.nexus_entry.openings"
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from .conftest import BLAINE, CYCLE, FORT_ERIE, NOW, advance, set_up, watch
 
 CENTRES = f"{DOMAIN}.nexus_entry.centres"
 SEEN = f"{DOMAIN}.nexus_entry.seen"
-OPENINGS = f"{DOMAIN}.openings"
+OPENINGS = f"{DOMAIN}.nexus_entry.openings"
 CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
 WEEK = "sensor.blaine_wa_us_openings_in_the_last_7_days"
 
@@ -139,6 +139,7 @@ async def test_a_huge_file_is_bounded(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     now = round(NOW.timestamp())
@@ -156,11 +157,18 @@ async def test_a_huge_file_is_bounded(
     await set_up(hass, config_entry)
 
     assert config_entry.state is ConfigEntryState.LOADED
-    histories = config_entry.runtime_data.openings.histories
-    # The watched centres' first: Fort Erie had none stored, so it starts one of its own.
+    response = await hass.services.async_call(
+        DOMAIN, "get_openings", {"centre_id": BLAINE}, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    assert len(response["openings"]) == 3000
+    # Written anew as it was read: the watched centres' first, each bounded. Fort Erie had
+    # none stored, so it starts one of its own.
+    await advance(hass, freezer, timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
+    histories = hass_storage[OPENINGS]["data"]["centres"]
     assert len(histories) == 200 + 1
-    assert len(histories[BLAINE].openings) == 3000
-    assert all(len(h.openings) <= 3000 and len(h.open_keys) <= 3000 for h in histories.values())
+    assert len(histories[str(BLAINE)]["openings"]) == 3000
+    assert all(len(h["openings"]) <= 3000 and len(h["open"]) <= 3000 for h in histories.values())
 
 
 async def test_a_file_over_the_size_cap_is_not_read(

@@ -1,4 +1,4 @@
-"""The scheduler client as the integration uses it.
+"""The scheduler API as the integration uses it: its client, and its errors by name.
 
 Home Assistant's session, one base URL, and what each of its errors is called in the
 translations.
