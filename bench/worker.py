@@ -314,8 +314,8 @@ async def work(  # noqa: PLR0917
     if way == "integration":
         # The cycles run back to back, each standing for a poll a minute apart: the 30 s
         # floor between two requests for a centre's slots would answer them from the last.
-        coordinator = importlib.import_module("custom_components.nexus.coordinator")
-        vars(coordinator).update(SLOT_FLOOR=timedelta(0))
+        api = importlib.import_module("custom_components.nexus.api")
+        vars(api).update(SLOT_FLOOR=timedelta(0))
     hass, database = await _start(way, centres, sim, port, history=history)
     refresh = (
         await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
@@ -420,10 +420,10 @@ def _scale_polling(interval: float, production: float, jitter: float, floor: flo
     scale = interval / production
     coordinator = importlib.import_module("custom_components.nexus.coordinator")
     vars(coordinator).update(
-        SLOT_INTERVAL=timedelta(seconds=interval),
-        SLOT_JITTER_SECONDS=jitter * scale,
-        SLOT_FLOOR=timedelta(seconds=floor * scale),
+        SLOT_INTERVAL=timedelta(seconds=interval), SLOT_JITTER_SECONDS=jitter * scale
     )
+    api = importlib.import_module("custom_components.nexus.api")
+    vars(api).update(SLOT_FLOOR=timedelta(seconds=floor * scale))
 
 
 async def catch_rate(  # noqa: PLR0917

@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import failure_key
+from .api import Requests, update_failed
 from .capacity import CapacityView
 from .centre_status import CentreStatusReads
 from .centres import KnownCentres, centre_labels
@@ -28,21 +28,18 @@ from .const import (
     DOMAIN,
     LOCATIONS_INTERVAL,
     LOGGER,
-    MAX_CONCURRENT_REQUESTS,
     MAX_VIEW_READS,
-    SLOT_FLOOR,
     SLOT_INTERVAL,
     SLOT_JITTER_SECONDS,
-    SLOT_LIMIT,
     SUBENTRY_WATCH,
 )
 from .history import CentreHistory
 from .history_figures import OpeningsBook
 from .repairs import async_set_refused_issue, async_sync_unlisted_issues
-from .schedule import Due, Refusals, failed, succeeded, view_due
-from .snapshot import Answers, NexusData, SlotQuery, build, slot_queries, with_figures
+from .schedule import Due, Refusals, read_view, view_due
+from .snapshot import Answers, NexusData, build, slot_queries, with_figures
 from .store import NexusStore
-from .ttp import CapacitySlot, Location, Slot, TTPClient, TTPError, TTPRefusedError
+from .ttp import Location, TTPClient, TTPError, TTPRefusedError
 from .watch import Wishes
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
@@ -72,13 +69,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._centres: Mapping[int, Location] = {}
         self._labels: Mapping[int, str] = {}
         self._capacity: dict[int, CapacityView] = {}
+        self._requests = Requests(client, lambda cid: self._centres[cid].time_zone)
         # Every "how long since" is on the monotonic clock (see schedule.py).
-        self._fetched: dict[SlotQuery, tuple[float, tuple[Slot, ...]]] = {}
-        self._statuses = CentreStatusReads(self._capacity_view)
+        self._statuses = CentreStatusReads(self._requests.capacity)
         self._list_due: Due[str] = view_due(LOCATIONS_INTERVAL)
         self._capacity_due: Due[int] = view_due(CAPACITY_INTERVAL)
         self._refusals = Refusals()
-        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._figures_due: tuple[datetime, CALLBACK_TYPE] | None = None
         # Each centre watch's centre id and wishes, by subentry id, read once: adding,
         # changing or removing a watch reloads the entry, with a new coordinator.
@@ -98,7 +94,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._book = OpeningsBook(kept.histories, self._watches)
 
     def history(self, location_id: int) -> CentreHistory | None:
-        """Return a watched centre's history of openings, to be read."""
+        """Return a centre's history of openings, to be read."""
         return self._book.histories.get(location_id)
 
     @override
@@ -110,7 +106,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         except TTPRefusedError as err:
             raise self._refused(err, clock) from err
         except TTPError as err:
-            raise _update_failed(err) from err
+            raise update_failed(err) from err
         self._recovered()
         data, seen = build(self.data, answers, self._watches, self._seen, self._known.canadian)
         if self._known != known:
@@ -136,19 +132,23 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         """
         figured = with_figures(data, self._book.figures(data.centres, now))
         until = self._book.until()
-        if self._figures_due is not None and self._figures_due[0] != until:
+        if self._figures_due is None or self._figures_due[0] != until:
+            self._stop_figures()
+            if until is not None:
+                track = async_track_point_in_utc_time(self.hass, self._clock_moved, until)
+                self._figures_due = (until, track)
+        return figured
+
+    def _stop_figures(self) -> None:
+        if self._figures_due is not None:
             self._figures_due[1]()
             self._figures_due = None
-        if until is not None and self._figures_due is None:
-            unsub = async_track_point_in_utc_time(self.hass, self._clock_moved, until)
-            self._figures_due = (until, unsub)
-        return figured
 
     @callback
     def _clock_moved(self, _when: datetime) -> None:
         self._figures_due = None
-        if self.data is None or not self.last_update_success:
-            return  # the next good update brings them forward
+        if not self.last_update_success:
+            return  # unavailable meanwhile: the next good update brings them forward
         data = self._figured(self.data, dt_util.utcnow())
         if data != self.data:
             self.data = data
@@ -173,7 +173,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         due = due[:MAX_VIEW_READS]
         # The slot requests are made first: they hold the first of the connections.
         found, viewed = await asyncio.gather(
-            asyncio.gather(*(self._slots(query, clock) for query in queries)),
+            asyncio.gather(*(self._requests.slots(c, m, clock) for c, m in queries)),
             asyncio.gather(*(self._read_capacity(cid, now, clock) for cid in due)),
         )
         slots = dict(zip(queries, found, strict=True))
@@ -202,64 +202,39 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
 
     async def _list(self, clock: float) -> dict[int, Location] | None:
         """Read the NEXUS centres; None when the read failed and the last list stands in."""
-        try:
-            nexus = await self.client.get_program_centres()
-        except TTPError as err:
-            if not self._centres:
-                raise  # without a centre's time zone, its slots cannot be read
-            failed(self._list_due, "list", err, clock, "the centre list")
-            return None
-        succeeded(self._list_due, "list", clock, "the centre list")
+        read = self.client.get_program_centres
+        if self._centres:
+            return await read_view(self._list_due, "list", read, clock, "the centre list")
+        nexus = await read()  # without a centre's time zone, its slots cannot be read: fails
+        self._list_due.read("list", clock)
         return nexus
 
     async def _read_capacity(
         self, location_id: int, now: datetime, clock: float
     ) -> CapacityView | None:
         """Read a watched centre's capacity view; None when the read failed."""
-        what = f"the capacity view of centre {location_id}"
-        try:
-            rows = await self._capacity_view(location_id, now, now + CAPACITY_WINDOW)
-        except TTPError as err:
-            failed(self._capacity_due, location_id, err, clock, what)
-            return None
-        succeeded(self._capacity_due, location_id, clock, what)
-        return CapacityView.of(location_id, rows)
+        rows = await read_view(
+            self._capacity_due,
+            location_id,
+            lambda: self._requests.capacity(location_id, now, now + CAPACITY_WINDOW),
+            clock,
+            f"the capacity view of centre {location_id}",
+        )
+        return None if rows is None else CapacityView.of(location_id, rows)
 
     @override
     async def async_shutdown(self) -> None:
         """Write what is waiting now: a reload reads it back at once."""
         await super().async_shutdown()
-        if self._figures_due is not None:
-            self._figures_due[1]()
-            self._figures_due = None
+        self._stop_figures()
         await self._store.async_flush()
-
-    async def _slots(self, query: SlotQuery, clock: float) -> tuple[Slot, ...]:
-        last = self._fetched.get(query)
-        if last is not None and clock - last[0] < SLOT_FLOOR.total_seconds():
-            return last[1]  # asked again too soon: the scheduler is not asked twice
-        location_id, minimum = query
-        zone = self._centres[location_id].time_zone
-        async with self._limit:
-            found = await self.client.get_soonest_slots(
-                location_id, zone, limit=SLOT_LIMIT, minimum=minimum
-            )
-        self._fetched[query] = (clock, found)
-        return found
-
-    async def _capacity_view(
-        self, location_id: int, start: datetime, end: datetime
-    ) -> tuple[CapacitySlot, ...]:
-        zone = self._centres[location_id].time_zone
-        async with self._limit:
-            return await self.client.get_capacity(location_id, zone, start, end)
 
     def _refused(self, err: TTPRefusedError, clock: float) -> UpdateFailed:
         """Back off: the server's Retry-After, else doubling from three minutes."""
         backoff, too_long = self._refusals.refused(err.retry_after, clock)
         if too_long:
             async_set_refused_issue(self.hass, refused=True)
-        failure = _update_failed(err)
+        failure = update_failed(err)
         failure.retry_after = backoff.total_seconds()
         return failure
 
@@ -270,11 +245,3 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self.update_interval = SLOT_INTERVAL + timedelta(
             seconds=random.uniform(0, SLOT_JITTER_SECONDS)  # noqa: S311
         )
-
-
-def _update_failed(err: TTPError) -> UpdateFailed:
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key=failure_key(err),
-        translation_placeholders={"error": str(err)},
-    )

@@ -17,7 +17,7 @@ from typing import Any
 from .const import WEEKDAYS
 from .history import CentreHistory, Opening
 from .ttp import Location, Slot
-from .watch import CentreSlots, Wishes, slot_matches
+from .watch import CentreSlots, Wishes, slot_matches, unchanged
 
 WEEK = timedelta(days=7)
 LIFETIME_WINDOW = timedelta(days=30)
@@ -218,7 +218,7 @@ class OpeningsBook:
         """
         changed = False
         for cid, slots in centres.items():
-            if self._observed.get(cid) == slots.slots:
+            if unchanged(self._observed.get(cid), slots.slots):
                 continue  # the same slots as last time: nothing opened or went
             self._observed[cid] = slots.slots
             history = self._histories.setdefault(cid, CentreHistory(cid))

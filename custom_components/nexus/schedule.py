@@ -5,7 +5,7 @@ clock is set after boot, in either direction, and a "how long since" read from i
 negative for a day or years long.
 """
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -107,14 +107,21 @@ def view_due(interval: timedelta) -> Due[Any]:
     )
 
 
-def failed[K](due: Due[K], key: K, err: TTPError, clock: float, what: str) -> None:
-    """Back a view off after a failed read; say so when it starts failing, once."""
-    if due.failed(key, clock, err.retry_after) == 1:
-        LOGGER.warning("Cannot read %s; the last one read stands in: %s", what, err)
+async def read_view[K, T](
+    due: Due[K], key: K, read: Callable[[], Awaitable[T]], clock: float, what: str
+) -> T | None:
+    """Read a view on its own back-off; None when the read failed.
 
-
-def succeeded[K](due: Due[K], key: K, clock: float, what: str) -> None:
-    """Record a good read of a view; say so when it had been failing."""
+    Said once when a view starts failing (the last one read stands in), and when it is read
+    again.
+    """
+    try:
+        value = await read()
+    except TTPError as err:
+        if due.failed(key, clock, err.retry_after) == 1:
+            LOGGER.warning("Cannot read %s; the last one read stands in: %s", what, err)
+        return None
     if due.failing(key):
         LOGGER.info("Read %s again", what)
     due.read(key, clock)
+    return value

@@ -15,7 +15,15 @@ from .capacity import NO_BACKLOG, Backlog, CapacityView, backlog
 from .centres import CentreStatus, statuses
 from .history_figures import OpeningFigures
 from .ttp import Location, Slot
-from .watch import CentreSlots, Wishes, index_open_slots, matching, newly_open, open_places
+from .watch import (
+    CentreSlots,
+    Wishes,
+    index_open_slots,
+    matching,
+    newly_open,
+    open_places,
+    unchanged,
+)
 
 type SlotQuery = tuple[int, int]  # a centre id and the minimum places asked for
 
@@ -41,7 +49,7 @@ class _Index:
 
     def holds(self, found: tuple[Slot, ...], now: datetime) -> bool:
         """Tell whether this is still the index of `found` at `now`."""
-        return found == self.found and (not self.open or self.open[0].start > now)
+        return unchanged(self.found, found) and (not self.open or self.open[0].start > now)
 
 
 _NO_SLOTS = _Index((), (), {}, {})
@@ -209,7 +217,7 @@ def build(
             # centre last showed slots.
             next_seen[sid] = before
         capacity = answers.capacity.get(cid)
-        opened = newly_open(match.matching, before)
+        opened = () if unchanged(before, match.keys) else newly_open(match.matching, before)
         watch = WatchData(
             location_id=cid,
             location=answers.centres.get(cid),
