@@ -2,13 +2,14 @@
 
 import asyncio
 from collections.abc import AsyncGenerator, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 import json
 from pathlib import Path
 import sys
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
@@ -53,6 +54,19 @@ class RunningSimulator:
     state: SimulatorState
     url: str  # the API root, what the integration is pointed at
     root: str  # where /_control lives
+    server: TestServer = field(repr=False)
+
+    async def refuse_connections(self) -> None:
+        """Stop listening and drop the open connections: every request is refused."""
+        for site in list(self.server.runner.sites):
+            await site.stop()
+        if self.server.runner.server is not None:
+            for connection in self.server.runner.server.connections:
+                connection.force_close()
+
+    async def accept_connections(self) -> None:
+        """Listen again, on the same port."""
+        await web.TCPSite(self.server.runner, "127.0.0.1", self.server.port).start()
 
 
 @pytest.fixture
@@ -77,7 +91,7 @@ async def simulator(
     # No access log: it reads the local time zone, which frozen time breaks.
     await server.start_server(access_log=None)
     root = str(server.make_url("")).rstrip("/")
-    yield RunningSimulator(state, f"{root}{API_PREFIX}", root)
+    yield RunningSimulator(state, f"{root}{API_PREFIX}", root, server)
     await server.close()
 
 

@@ -29,12 +29,6 @@ def test_no_options_flow_so_no_options_to_document() -> None:
     assert status("docs-configuration-parameters") == ("done" if has_options else "exempt")
 
 
-def test_entity_categories_as_the_code_sets_them() -> None:
-    sources = (ROOT / "custom_components" / "nexus").glob("*.py")
-    uses_categories = any("EntityCategory" in path.read_text(encoding="utf-8") for path in sources)
-    assert status("entity-category") == ("done" if uses_categories else "exempt")
-
-
 def test_requirements_and_brand_as_declared() -> None:
     manifest = (ROOT / "custom_components" / "nexus" / "manifest.json").read_text(encoding="utf-8")
     assert '"requirements": []' in manifest

@@ -19,7 +19,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
 )
-from yarl import URL
 
 from tests.conftest import RunningSimulator
 
@@ -64,13 +63,12 @@ def scheduler(endpoint: str, kind: str, **params: Any) -> Switch:
     return lambda sim, _entry: sim.state.set_fault(endpoint, kind, params)
 
 
-def refuse_connections(sim: RunningSimulator, entry: MockConfigEntry) -> None:
-    # Nothing listens on port 9 of loopback: the connection is refused.
-    entry.runtime_data.client._base_url = URL("http://127.0.0.1:9/schedulerapi")
+def refuse_connections(sim: RunningSimulator, _entry: MockConfigEntry) -> Awaitable[None]:
+    return sim.refuse_connections()  # nothing listens on the stand-in's port
 
 
-def accept_connections(sim: RunningSimulator, entry: MockConfigEntry) -> None:
-    entry.runtime_data.client._base_url = URL(sim.url)
+def accept_connections(sim: RunningSimulator, _entry: MockConfigEntry) -> Awaitable[None]:
+    return sim.accept_connections()
 
 
 def unlist(sim: RunningSimulator, _entry: MockConfigEntry) -> None:

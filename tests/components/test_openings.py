@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -236,3 +238,109 @@ async def test_get_openings_of_a_watch_and_of_a_centre(
     assert len((await get_openings(hass, centre_id=BLAINE, end_date=seen_on))["openings"]) == 1
     # A watched centre with nothing seen yet has an empty history.
     assert (await get_openings(hass, centre_id=FORT_ERIE))["summary"]["openings"] == 0
+
+
+NEXT_SLOT = "sensor.blaine_wa_us_next_matching_slot"
+
+
+async def _an_opening_a_week_ago(
+    hass: HomeAssistant, simulator: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Record one opening at Blaine, taken again; move to just before it leaves the 7 days.
+
+    Nothing else the scheduler answers changes from then on.
+    """
+    moment = afternoon(simulator)
+    simulator.state.set_time(BLAINE, moment, 1)
+    await advance(hass, freezer, CYCLE)
+    simulator.state.set_time(BLAINE, moment, 0)
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "1"
+    await advance(hass, freezer, timedelta(days=7) - 2 * CYCLE)
+    assert state(hass, WEEK) == "1"
+
+
+async def test_an_opening_leaving_the_7_days_is_shown_within_one_poll(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _an_opening_a_week_ago(hass, simulator, freezer)
+    shown = hass.states.get(NEXT_SLOT)
+    await advance(hass, freezer, CYCLE)  # the 7 days move past the opening: a clock change
+    assert state(hass, WEEK) == "0"
+    assert list(hass.states.get(WEEK).attributes["per_day"].values()) == [0] * 7
+    # What the scheduler answered did not change: only the clock moved the figure.
+    assert hass.states.get(NEXT_SLOT) == shown
+
+
+async def test_without_polling_the_figures_still_move_with_the_clock(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _an_opening_a_week_ago(hass, simulator, freezer)
+    # Polling off, as for a user who drives updates from an automation: none comes.
+    hass.config_entries.async_update_entry(loaded_entry, pref_disable_polling=True)
+    await hass.async_block_till_done()
+    before = sum(simulator.state.counts.values())
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "0"
+    assert sum(simulator.state.counts.values()) == before  # not a single request
+
+    # At Blaine's midnight the dates of `per_day` move on, again with no poll.
+    zone = ZoneInfo("America/Los_Angeles")
+    local = datetime.now(UTC).astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone)
+    await advance(hass, freezer, midnight - local + timedelta(seconds=1))
+    per_day = hass.states.get(WEEK).attributes["per_day"]
+    assert list(per_day)[-1] == (local.date() + timedelta(days=1)).isoformat()
+    assert sum(simulator.state.counts.values()) == before
+
+
+@pytest.mark.parametrize("subentries", [[watch("Blaine, WA, US", BLAINE, "watch_blaine")]])
+async def test_the_history_file_of_an_earlier_release_moves_to_the_entry(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    legacy = f"{DOMAIN}.openings"  # one file for the integration, before 0.3.0
+    opened = datetime.now(UTC) - timedelta(days=2)
+    hass_storage[legacy] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": legacy,
+        "data": {"centres": {str(BLAINE): stored_history(opened)}},
+    }
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert state(hass, WEEK) == "1"  # the opening of two days ago, read from the old file
+    assert legacy not in hass_storage
+    rows = hass_storage[STORE_KEY]["data"]["centres"][str(BLAINE)]["openings"]
+    assert rows == stored_history(opened)["openings"]
+    # A second entry (or a restart) finds no old file, and its own history stands.
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, WEEK) == "1"
+
+
+async def test_a_figure_that_moves_during_an_outage_is_right_after_it(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _an_opening_a_week_ago(hass, simulator, freezer)
+    simulator.state.set_fault("slots", "status", {"status": 500})
+    await advance(hass, freezer, CYCLE - timedelta(seconds=10))  # fails before the 7 days end
+    await advance(hass, freezer, CYCLE)  # the opening leaves the 7 days meanwhile
+    assert state(hass, WEEK) == STATE_UNAVAILABLE  # not a stale count shown as current
+    simulator.state.clear_faults()
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, WEEK) == "0"

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.nexus import coordinator as coordinator_module
+from custom_components.nexus import api as api_module
 from custom_components.nexus.const import DOMAIN
 from tests.conftest import RunningSimulator
 
@@ -203,7 +203,7 @@ async def test_memory_is_bounded_across_a_thousand_outages(
 ) -> None:
     coordinator = loaded_entry.runtime_data
     # Time stands still here: without the 30 s floor, each refresh asks the scheduler.
-    monkeypatch.setattr(coordinator_module, "SLOT_FLOOR", timedelta(0))
+    monkeypatch.setattr(api_module, "SLOT_FLOOR", timedelta(0))
 
     async def cycles(count: int) -> None:
         for _ in range(count):
