@@ -10,6 +10,8 @@ from pathlib import Path
 import sys
 from typing import Any
 
+from custom_components.nexus.store import LEGACY_OPENINGS_KEY
+
 from .history import demo_openings
 
 
@@ -33,7 +35,11 @@ def seed(config_dir: Path, port: int) -> None:
     # Home Assistant now keeps its HTTP settings in storage (Settings > System > Network); an
     # `http:` block in configuration.yaml would raise a "deprecated YAML" repair.
     write_new_store(config_dir, "http", {"server_host": ["127.0.0.1"], "server_port": port})
-    write_new_store(config_dir, "nexus.openings", demo_openings(datetime.now(UTC)))
+    # The history goes in as earlier releases kept it (one file, no entry id): the demo's
+    # entry is made after the first start, through the config flow, and Home Assistant only
+    # reads storage files that were there at its start. The integration's own load path moves
+    # the file to the entry's (store.LEGACY_OPENINGS_KEY), as it does for a user who upgrades.
+    write_new_store(config_dir, LEGACY_OPENINGS_KEY, demo_openings(datetime.now(UTC)))
 
 
 if __name__ == "__main__":

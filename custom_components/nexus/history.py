@@ -98,7 +98,7 @@ class CentreHistory:
     def is_open(self, opening: Opening) -> bool:
         """Tell whether an opening is open as of the last update (or as stored)."""
         current = self._stored_open if self._open is None else self._open
-        return current.get(opening.key) is opening
+        return current.get(opening.key) == opening
 
     def observe(
         self, slots: Mapping[str, Slot], places: Callable[[Slot], int], now: datetime

@@ -26,7 +26,7 @@ STORE_VERSION = 1
 # Far above what the integration writes (the fullest history of all 26 NEXUS centres is about
 # 7 MB): a larger file is not read at all.
 MAX_FILE_BYTES: Final = 32 * 1024 * 1024
-# Before 0.3.0 the history of openings had one file for the integration, not one per entry.
+# Earlier releases kept the history of openings in one file for all entries, not one each.
 LEGACY_OPENINGS_KEY: Final = f"{DOMAIN}.openings"
 
 type _Data = dict[str, Any]

@@ -144,6 +144,11 @@ def config_entry(subentries: list[ConfigSubentryData]) -> MockConfigEntry:
     )
 
 
+def stored(key: str, data: Any, version: Any = 1) -> dict[str, Any]:
+    """A storage file of Home Assistant's, as `hass_storage` holds it."""
+    return {"version": version, "minor_version": 1, "key": key, "data": data}
+
+
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Add the entry and set it up, as Home Assistant does at start; it must load."""
     entry.add_to_hass(hass)

@@ -23,6 +23,8 @@ from .conftest import (
     advance,
     closed_times,
     open_slot,
+    set_up,
+    stored,
     subentry_device,
     watch,
 )
@@ -166,22 +168,14 @@ async def test_a_centre_not_watched_now_keeps_its_history_until_it_ages_out(
     hass_storage: dict[str, Any],
 ) -> None:
     now = datetime.now(UTC)
-    hass_storage[STORE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": STORE_KEY,
-        "data": {
-            "centres": {
-                # Fort Erie was watched last week (its watch removed, to be added again).
-                str(FORT_ERIE): stored_history(now - timedelta(days=7)),
-                # Toronto was watched long ago: its last opening is older than 90 days.
-                str(TORONTO): stored_history(now - timedelta(days=91)),
-            }
-        },
+    centres = {
+        # Fort Erie was watched last week (its watch removed, to be added again).
+        str(FORT_ERIE): stored_history(now - timedelta(days=7)),
+        # Toronto was watched long ago: its last opening is older than 90 days.
+        str(TORONTO): stored_history(now - timedelta(days=91)),
     }
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    hass_storage[STORE_KEY] = stored(STORE_KEY, {"centres": centres})
+    await set_up(hass, config_entry)
     await advance(hass, freezer, timedelta(seconds=OPENINGS_SAVE_DELAY + 1))
 
     centres = hass_storage[STORE_KEY]["data"]["centres"]
@@ -305,20 +299,12 @@ async def test_the_history_file_of_an_earlier_release_moves_to_the_entry(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     config_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    legacy = f"{DOMAIN}.openings"  # one file for the integration, before 0.3.0
+    legacy = f"{DOMAIN}.openings"  # one file for all entries, as earlier releases kept it
     opened = datetime.now(UTC) - timedelta(days=2)
-    hass_storage[legacy] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": legacy,
-        "data": {"centres": {str(BLAINE): stored_history(opened)}},
-    }
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    hass_storage[legacy] = stored(legacy, {"centres": {str(BLAINE): stored_history(opened)}})
+    await set_up(hass, config_entry)
 
     assert state(hass, WEEK) == "1"  # the opening of two days ago, read from the old file
     assert legacy not in hass_storage

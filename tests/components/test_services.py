@@ -79,6 +79,16 @@ async def test_slots_of_a_centre(hass: HomeAssistant, loaded_entry: MockConfigEn
     assert await get_slots(hass, centre_id=f" {FORT_ERIE}") == fort_erie
 
 
+async def test_a_centre_and_its_watch_say_the_same_places(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    # Blaine's watch wants any slot: asked for the centre, the same slots, the same places.
+    device_id = watch_device(device_registry, loaded_entry, "watch_blaine")
+    by_centre = await get_slots(hass, centre_id=BLAINE)
+    assert by_centre == await get_slots(hass, watch=device_id)
+    assert by_centre[0]["places"] == 3  # known from the capacity view, not "at least one"
+
+
 @pytest.mark.parametrize(
     ("data", "key"),
     [

@@ -20,17 +20,13 @@ from custom_components.nexus.store import MAX_FILE_BYTES
 from custom_components.nexus.ttp.fields import LIMITS
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, FORT_ERIE, NOW, advance, set_up, watch
+from .conftest import BLAINE, CYCLE, FORT_ERIE, NOW, advance, set_up, stored, watch
 
 CENTRES = f"{DOMAIN}.nexus_entry.centres"
 SEEN = f"{DOMAIN}.nexus_entry.seen"
 OPENINGS = f"{DOMAIN}.nexus_entry.openings"
 CANADIAN_OPEN = "binary_sensor.nexus_canadian_enrolment_centres_open"
 WEEK = "sensor.blaine_wa_us_openings_in_the_last_7_days"
-
-
-def stored(key: str, data: Any, version: Any = 1) -> dict[str, Any]:
-    return {"version": version, "minor_version": 1, "key": key, "data": data}
 
 
 # Files of the wrong shape, as a broken disk, an old backup or a hand edit leaves them.
