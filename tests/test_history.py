@@ -318,6 +318,9 @@ def reference(history: CentreHistory, wishes: Wishes, now: datetime) -> OpeningF
     return OpeningFigures(
         week=len(week),
         lifetime_minutes=round(median(lifetimes), 1) if lifetimes else None,
+        quickly_percent=round(100 * sum(m <= 2 for m in lifetimes) / len(lifetimes), 1)
+        if lifetimes
+        else None,
         usual_hours=tuple(f"{h:02d}:00" for _n, h in sorted((-n, h) for h, n in hours.items())[:3]),
         per_day=tuple(
             ((today - timedelta(days=b)).isoformat(), daily[today - timedelta(days=b)])

@@ -35,12 +35,15 @@ from .const import (
     CONF_LABEL,
     CONF_LATEST,
     CONF_LOCATION_ID,
+    CONF_MAX_ALERTS,
     CONF_MIN_PLACES,
     CONF_TIME_FROM,
     CONF_TIME_UNTIL,
     CONF_WEEKDAYS,
+    DEFAULT_MAX_ALERTS,
     DOMAIN,
     LOGGER,
+    MAX_ALERTS,
     MAX_PLACES,
     SUBENTRY_CARD,
     SUBENTRY_WATCH,
@@ -142,6 +145,9 @@ class CentreWatchFlow(ConfigSubentryFlow):
                 vol.Required(CONF_MIN_PLACES, default=1): NumberSelector(
                     NumberSelectorConfig(min=1, max=MAX_PLACES, step=1, mode=NumberSelectorMode.BOX)
                 ),
+                vol.Required(CONF_MAX_ALERTS, default=DEFAULT_MAX_ALERTS): NumberSelector(
+                    NumberSelectorConfig(min=1, max=MAX_ALERTS, step=1, mode=NumberSelectorMode.BOX)
+                ),
             }
         )
 
@@ -150,6 +156,7 @@ class CentreWatchFlow(ConfigSubentryFlow):
         data = {key: value for key, value in user_input.items() if value not in (None, "")}
         data[CONF_LOCATION_ID] = location_id
         data[CONF_MIN_PLACES] = int(user_input[CONF_MIN_PLACES])
+        data[CONF_MAX_ALERTS] = int(user_input[CONF_MAX_ALERTS])
         labels = centre_labels(self._centres.values())
         return labels.get(location_id, str(location_id)), data
 

@@ -19,6 +19,9 @@ BOOKING_URL: Final = (
 )
 
 SLOT_OPENED: Final = "slot_opened"
+SLOTS_GONE: Final = "slots_gone"
+# The slots an alert lists in its event, at most: a release of 40 is one alert, its list cut.
+MAX_SLOTS_TOLD: Final = 20
 # Seconds before the seen-slot set is written; Home Assistant writes it at once when it stops.
 SEEN_SAVE_DELAY: Final = 1
 # Seconds before the history of openings is written (it is written when Home Assistant stops).
@@ -34,6 +37,11 @@ CONF_WEEKDAYS: Final = "weekdays"
 CONF_TIME_FROM: Final = "time_from"
 CONF_TIME_UNTIL: Final = "time_until"
 CONF_MIN_PLACES: Final = "minimum_places"
+CONF_MAX_ALERTS: Final = "max_alerts_per_hour"
+# Alerts a watch makes in an hour, unless its user chose otherwise: a release makes one, and
+# what opens past the cap is told in the next alert.
+DEFAULT_MAX_ALERTS: Final = 5
+MAX_ALERTS: Final = 60
 CONF_LABEL: Final = "label"
 CONF_EXPIRY: Final = "expiry_date"
 

@@ -13,7 +13,15 @@ from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import BOOKING_URL, CONF_EXPIRY, DOMAIN, SCHEDULER_WEBSITE, SUBENTRY_WATCH
+from .alerts import Alert, Withdrawal
+from .const import (
+    BOOKING_URL,
+    CONF_EXPIRY,
+    DOMAIN,
+    MAX_SLOTS_TOLD,
+    SCHEDULER_WEBSITE,
+    SUBENTRY_WATCH,
+)
 from .coordinator import NexusConfigEntry, NexusCoordinator
 from .snapshot import WatchData
 from .ttp import Location, Slot
@@ -39,6 +47,39 @@ def slot_details(
 def watch_slot_details(watch: WatchData, slot: Slot) -> dict[str, Any]:
     """Describe one of a watch's slots, with the places known at its time."""
     return slot_details(slot, watch.location, watch.label, watch.places(slot))
+
+
+def alert_tag(subentry_id: str, alert: Alert) -> str:
+    """Name an alert: the same on its withdrawal, so that a phone replaces its notification."""
+    return f"nexus-{subentry_id}-{round(alert.at.timestamp())}"
+
+
+def alert_details(subentry_id: str, watch: WatchData, alert: Alert) -> dict[str, Any]:
+    """Say what an alert tells: its soonest slot in full, how many, and their list."""
+    opened = watch.alerts.opened
+    figures = watch.figures
+    return watch_slot_details(watch, opened[0]) | {
+        "alert": alert_tag(subentry_id, alert),
+        "count": len(opened),
+        "slots": [
+            {"start": s.start.isoformat(), "local_time": f"{s.start:%Y-%m-%d %H:%M}"}
+            | {"places": watch.places(s)}
+            for s in opened[:MAX_SLOTS_TOLD]
+        ],
+        "usual_lifetime_minutes": figures.lifetime_minutes if figures else None,
+        "gone_within_2_minutes_percent": figures.quickly_percent if figures else None,
+    }
+
+
+def gone_details(subentry_id: str, watch: WatchData, withdrawal: Withdrawal) -> dict[str, Any]:
+    """Say that every slot an alert told of is gone, and how long after the alert."""
+    return {
+        "alert": alert_tag(subentry_id, withdrawal.alert),
+        "count": len(withdrawal.alert.keys),
+        "lasted_seconds": round(withdrawal.lasted.total_seconds()),
+        "centre_id": watch.location_id,
+        "centre": watch.label,
+    }
 
 
 def add_subentry_entities(

@@ -5,7 +5,7 @@ open slots and keeps each watch's figures, computed again only when its history 
 window moved past one of its openings (`until`).
 """
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +31,7 @@ class OpeningFigures:
 
     week: int  # openings that fit the watch, first seen in the last 7 days
     lifetime_minutes: float | None  # their median lifetime over the last 30 days
+    quickly_percent: float | None  # of those lifetimes, the share of 2 minutes or less
     usual_hours: tuple[str, ...]  # the hours (centre time) most of them opened, last 30 days
     per_day: tuple[tuple[str, int], ...]  # openings on each of the last 7 dates (centre time)
     last_release: datetime | None  # the centre's
@@ -92,6 +93,7 @@ class WatchTally:
         value = OpeningFigures(
             week=len(self._events) - self._week,
             lifetime_minutes=_middle(lifetimes),
+            quickly_percent=_within(lifetimes, QUICKLY),
             usual_hours=tuple(f"{hour:02d}:00" for _n, hour in hours),
             per_day=tuple(
                 (day.isoformat(), self._days[day])
@@ -151,6 +153,13 @@ def _middle(ordered: list[float]) -> float | None:
     return round(middle, 1)
 
 
+def _within(ordered: list[float], limit: timedelta) -> float | None:
+    """Return the share (percent) of lifetimes in minutes, in order, of `limit` or less."""
+    if not ordered:
+        return None
+    return round(100 * bisect_right(ordered, limit.total_seconds() / 60) / len(ordered), 1)
+
+
 def _minutes(openings: Iterable[Opening]) -> list[float]:
     return sorted(life.total_seconds() / 60 for o in openings if (life := o.lifetime) is not None)
 
@@ -164,7 +173,6 @@ def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
         by_weekday[WEEKDAYS[local.weekday()]] += 1
         by_hour[f"{local.hour:02d}"] += 1
     lifetimes = _minutes(openings)
-    quick = QUICKLY.total_seconds() / 60
     return {
         "openings": len(openings),
         "by_weekday": by_weekday,
@@ -175,11 +183,7 @@ def summary(openings: list[Opening], zone: tzinfo) -> dict[str, Any]:
         "p90_lifetime_minutes": round(lifetimes[ceil(0.9 * len(lifetimes)) - 1], 1)
         if lifetimes
         else None,
-        "gone_within_2_minutes_percent": round(
-            100 * sum(1 for m in lifetimes if m <= quick) / len(lifetimes), 1
-        )
-        if lifetimes
-        else None,
+        "gone_within_2_minutes_percent": _within(lifetimes, QUICKLY),
     }
 
 

@@ -148,6 +148,7 @@ OPENINGS_SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda figures: figures.lifetime_minutes,
+        attributes_fn=lambda figures: {"gone_within_2_minutes_percent": figures.quickly_percent},
     ),
     NexusOpeningsSensorDescription(
         key="last_release",

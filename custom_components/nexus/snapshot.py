@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
+from .alerts import Alerts, next_alerts
 from .capacity import NO_BACKLOG, Backlog, CapacityView, backlog
 from .centres import CentreStatus, statuses
 from .history_figures import OpeningFigures
@@ -84,12 +85,16 @@ class WatchData:
     matching: tuple[Slot, ...]  # soonest first, one per start time
     repeated: Mapping[str, int]  # times the scheduler listed more than once: how often, by key
     capacity: Mapping[str, int]  # open places by key, from the hourly capacity view
-    opened: tuple[Slot, ...]  # matching slots that opened since the last update
-    alerts: int  # updates so far whose `opened` held a slot: what the event entity has told
+    alerts: Alerts  # what this update tells the user (see alerts.py)
     backlog: Backlog
     figures: OpeningFigures | None  # from the centre's history; None until it was read
     # How `matching` was found; not part of the value.
     match: _Match = field(compare=False, repr=False)
+
+    @property
+    def opened(self) -> tuple[Slot, ...]:
+        """The matching slots this update's alert tells of, soonest first."""
+        return self.alerts.opened
 
     def places(self, slot: Slot) -> int:
         """Open places at a slot's time, at least: looked up only for the slots told about."""
@@ -217,7 +222,15 @@ def build(
             # centre last showed slots.
             next_seen[sid] = before
         capacity = answers.capacity.get(cid)
-        opened = () if unchanged(before, match.keys) else newly_open(match.matching, before)
+        new = () if unchanged(before, match.keys) else newly_open(match.matching, before)
+        alerts = next_alerts(
+            last.alerts if last else Alerts(),
+            new,
+            match.matching,
+            now=now,
+            cap=wishes.max_alerts_per_hour,
+            answered=bool(answers.slots.get(query)),
+        )
         watch = WatchData(
             location_id=cid,
             location=answers.centres.get(cid),
@@ -227,8 +240,7 @@ def build(
             matching=match.slots,
             repeated=index.repeated,
             capacity=capacity.places if capacity else {},
-            opened=opened,
-            alerts=(last.alerts if last else 0) + bool(opened),
+            alerts=alerts,
             backlog=backlog(_open_slots(centre_slots, cid), capacity, now)
             if cid in answers.centres
             else NO_BACKLOG,

@@ -8,10 +8,12 @@ from typing import Any, Protocol
 from .const import (
     CONF_EARLIEST,
     CONF_LATEST,
+    CONF_MAX_ALERTS,
     CONF_MIN_PLACES,
     CONF_TIME_FROM,
     CONF_TIME_UNTIL,
     CONF_WEEKDAYS,
+    DEFAULT_MAX_ALERTS,
     WEEKDAYS,
 )
 from .ttp import Slot
@@ -29,6 +31,7 @@ class Wishes:
     time_from: time | None = None
     time_until: time | None = None
     minimum_places: int = 1
+    max_alerts_per_hour: int = DEFAULT_MAX_ALERTS  # what opens past it waits for the next alert
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Wishes:
@@ -43,6 +46,7 @@ class Wishes:
             time_from=_time(data.get(CONF_TIME_FROM)),
             time_until=_time(data.get(CONF_TIME_UNTIL)),
             minimum_places=int(data.get(CONF_MIN_PLACES, 1)),
+            max_alerts_per_hour=int(data.get(CONF_MAX_ALERTS, DEFAULT_MAX_ALERTS)),
         )
 
 

@@ -210,33 +210,38 @@ def open_slot(
 
 
 class Openings:
-    """Every `slot_opened` an event entity told, in order, as an automation sees them.
+    """Every alert (`slot_opened`) and withdrawal (`slots_gone`) an event entity told, in order.
 
-    Coming back from unavailable restores the last event, which is not a new one.
+    As an automation sees them: coming back from unavailable restores the last event, which
+    is not a new one. The slots told are those the alerts list, in order.
     """
 
     def __init__(self, hass: HomeAssistant, entity_id: str = "event.blaine_wa_us_slot_opened"):
         """Start listening to the event entity."""
-        self.events: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # the alerts
+        self.gone: list[dict[str, Any]] = []  # the withdrawals
 
         @callback
         def changed(event: Event[Any]) -> None:
             old, new = event.data["old_state"], event.data["new_state"]
             if old is None or new is None or STATE_UNAVAILABLE in (old.state, new.state):
                 return
-            if new.attributes.get("event_type") == "slot_opened":
+            kind = new.attributes.get("event_type")
+            if kind == "slot_opened":
                 self.events.append(dict(new.attributes))
+            elif kind == "slots_gone":
+                self.gone.append(dict(new.attributes))
 
         async_track_state_change_event(hass, entity_id, changed)
 
     def __len__(self) -> int:
-        """How many openings were told."""
-        return len(self.events)
+        """How many slots were told, over all alerts."""
+        return sum(e["count"] for e in self.events)
 
     def starts(self) -> list[str]:
         """The told slots' starts (aware ISO times in the centre's zone)."""
-        return [e["start"] for e in self.events]
+        return [s["start"] for e in self.events for s in e["slots"]]
 
     def local_times(self) -> list[str]:
         """The told slots' starts on the centre's wall clock ("2026-12-03 09:40")."""
-        return [e["local_time"] for e in self.events]
+        return [s["local_time"] for e in self.events for s in e["slots"]]

@@ -100,6 +100,7 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
             "time_from": "09:00:00",
             "time_until": "12:00:00",
             "minimum_places": 2,
+            "max_alerts_per_hour": 3,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -115,6 +116,7 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
         "time_from": "09:00:00",
         "time_until": "12:00:00",
         "minimum_places": 2,
+        "max_alerts_per_hour": 3,
     }
     # No documentation needed: the next-slot sensor exists right away.
     assert hass.states.get("sensor.buffalo_ft_erie_fort_erie_on_next_matching_slot") is not None

@@ -70,7 +70,7 @@ async def test_an_opening_is_told_once_with_its_details(
     assert entry.config_subentry_id == "watch_blaine"
 
 
-async def test_several_openings_in_one_cycle_are_each_told(
+async def test_several_openings_in_one_cycle_are_told_in_one_alert(
     hass: HomeAssistant,
     simulator: RunningSimulator,
     loaded_entry: MockConfigEntry,
@@ -84,6 +84,9 @@ async def test_several_openings_in_one_cycle_are_each_told(
     await advance(hass, freezer, CYCLE)
 
     assert told.starts() == [aware(simulator, m) for m in moments]
+    (alert,) = told.events
+    assert alert["count"] == 3
+    assert alert["start"] == aware(simulator, moments[0])  # the soonest, in full
 
 
 async def test_no_repeat_across_a_failed_refresh(

@@ -65,6 +65,8 @@ async def test_history_keeps_what_changed_not_what_follows(
         "start",
         "centre_id",
         "places",
+        "alert",
+        "count",
         "friendly_name",
     }
     assert opening.attributes["start"] == hass.states.get(OPENED).attributes["start"]
