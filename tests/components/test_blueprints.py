@@ -21,7 +21,16 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.nexus.const import BOOKING_URL, DOMAIN
 from tests.conftest import RunningSimulator
 
-from .conftest import BLAINE, CYCLE, advance, closed_time, open_slot, subentry_device
+from .conftest import (
+    BLAINE,
+    CYCLE,
+    Openings as Told,
+    advance,
+    closed_time,
+    open_slot,
+    subentry_device,
+    watch,
+)
 from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -86,11 +95,12 @@ async def test_announce_an_opening(
     (phone,) = calls["phone"]
     when = moment.strftime("%A %-d %B %Y at %H:%M")
     assert phone.data["title"] == "NEXUS slot open: Blaine, WA"
-    assert phone.data["message"].startswith(f"Blaine, WA: {when} (centre time)")
+    assert phone.data["message"].startswith(f"Blaine, WA: {when} (centre time). Book now at")
     assert BOOKING_URL in phone.data["message"]
     # Seen at once: time-sensitive on iOS, high priority and its own channel on Android,
-    # with a button that opens the booking page.
+    # with a button that opens the booking page; tagged, so that its withdrawal replaces it.
     assert phone.data["data"] == {
+        "tag": hass.states.get(EVENT_ENTITY).attributes["alert"],
         "url": BOOKING_URL,
         "clickAction": BOOKING_URL,
         "actions": [{"action": "URI", "title": "Book now", "uri": BOOKING_URL}],
@@ -172,6 +182,151 @@ async def test_no_announcement_when_coming_back_from_an_outage(
 
     assert len(calls["phone"]) == 2
     assert opened_during.strftime("%H:%M") in calls["phone"][1].data["message"]
+
+
+@pytest.mark.parametrize("when_gone", ["replace", "clear"])
+async def test_a_release_is_one_alert_and_its_withdrawal_one_more(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+    when_gone: str,
+) -> None:
+    await automation(hass, "announce_openings.yaml", ANNOUNCE | {"when_gone": when_gone})
+    released = [open_slot(simulator) for _ in range(30)]  # a block of 30 times, in one poll
+    await advance(hass, freezer, CYCLE)
+
+    (phone,) = calls["phone"]
+    alert = hass.states.get(EVENT_ENTITY).attributes
+    assert alert["count"] == 30
+    assert len(alert["slots"]) == 20  # the list is cut; the count is not
+    soonest = min(released).strftime("%A %-d %B %Y at %H:%M")
+    assert phone.data["title"] == "NEXUS: 30 slots open at Blaine, WA"
+    assert phone.data["message"].startswith(
+        f"30 slots open at Blaine, WA, soonest {soonest} (centre time)."
+    )
+    assert len(calls["entities"]) == 1
+    assert len(calls["speak"]) == 1
+
+    for moment in released:  # all taken
+        simulator.state.set_time(BLAINE, moment, 0)
+    await advance(hass, freezer, CYCLE)
+    await advance(hass, freezer, CYCLE)  # nothing more to tell
+
+    first, gone = calls["phone"]
+    gone_event = hass.states.get(EVENT_ENTITY).attributes
+    assert gone_event["event_type"] == "slots_gone"
+    assert gone_event["alert"] == alert["alert"]
+    assert gone_event["lasted_seconds"] == round(CYCLE.total_seconds())
+    # The same tag: the phone replaces (or clears) the notification it showed.
+    if when_gone == "replace":
+        assert gone.data == {
+            "title": "NEXUS: gone at Blaine, WA",
+            "message": "Gone after 3 min 16 s: the 30 slots at Blaine, WA.",
+            "data": {"tag": first.data["data"]["tag"]},
+        }
+    else:
+        assert gone.data == {
+            "title": "",
+            "message": "clear_notification",
+            "data": {"tag": first.data["data"]["tag"]},
+        }
+    assert len(calls["entities"]) == 1  # notify entities have no tag to replace
+    assert len(calls["speak"]) == 1
+
+
+async def test_the_alert_says_how_long_slots_last_there(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    await automation(hass, "announce_openings.yaml", ANNOUNCE)
+    moment = open_slot(simulator)
+    await advance(hass, freezer, CYCLE)
+    await advance(hass, freezer, CYCLE)
+    simulator.state.set_time(BLAINE, moment, 0)  # gone two polls after it opened: 6.5 min
+    await advance(hass, freezer, CYCLE)
+    lifetime = hass.states.get("sensor.blaine_wa_us_typical_opening_lifetime")
+    assert lifetime.attributes["gone_within_2_minutes_percent"] == 0.0
+    open_slot(simulator, skip=3)
+    await advance(hass, freezer, CYCLE)
+
+    first, _gone, second = calls["phone"]
+    assert "usually" not in first.data["message"]  # nothing known yet
+    usual = hass.states.get(EVENT_ENTITY).attributes["usual_lifetime_minutes"]
+    assert usual == float(lifetime.state) == pytest.approx(2 * CYCLE.total_seconds() / 60, abs=0.1)
+    assert (
+        f"(centre time). Slots here usually go within about {round(usual)} min. Book now"
+        in (second.data["message"])
+    )
+
+
+async def test_an_announcement_of_slots_gone_meanwhile_is_not_spoken(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    moment = closed_time(simulator)
+    phoned: list[ServiceCall] = []
+
+    async def slow_phone(call: ServiceCall) -> None:
+        """A phone that takes a while to answer; meanwhile the slot is taken, and seen so."""
+        phoned.append(call)
+        if len(phoned) == 1:
+            simulator.state.set_time(BLAINE, moment, 0)
+            freezer.tick(timedelta(seconds=31))  # past the 30 s floor: the scheduler is asked
+            await hass.services.async_call(
+                "homeassistant", "update_entity", {"entity_id": EVENT_ENTITY}, blocking=True
+            )
+
+    hass.services.async_register("notify", "mobile_app_slow", slow_phone)
+    await automation(
+        hass, "announce_openings.yaml", ANNOUNCE | {"notify_actions": ["notify.mobile_app_slow"]}
+    )
+    simulator.state.set_time(BLAINE, moment, 1)
+    await advance(hass, freezer, CYCLE)
+
+    assert hass.states.get(EVENT_ENTITY).attributes["event_type"] == "slots_gone"
+    assert calls["speak"] == []  # the slot it would have announced is gone
+    assert [call.data["message"] for call in phoned][1].startswith("Gone after")
+
+
+@pytest.mark.parametrize(
+    "subentries", [[watch("Blaine, WA, US", BLAINE, "watch_blaine", max_alerts_per_hour=2)]]
+)
+async def test_openings_past_the_hourly_cap_come_in_the_next_alert(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    told = Told(hass)
+    await automation(hass, "announce_openings.yaml", ANNOUNCE)
+    opened = []
+    for _ in range(5):  # one opening per poll, five polls: two alerts, then the cap
+        opened.append(open_slot(simulator))
+        await advance(hass, freezer, CYCLE)
+    assert len(calls["phone"]) == 2
+    assert len(told) == 2
+    # The hour since the first alert ends: the three held, still open, come in one alert.
+    await advance(hass, freezer, timedelta(hours=1) - 4 * CYCLE)
+    assert len(calls["phone"]) == 3
+    assert told.local_times() == [m.strftime("%Y-%m-%d %H:%M") for m in opened]
+    assert told.events[-1]["count"] == 3
+    for _ in range(3):  # none told twice
+        await advance(hass, freezer, CYCLE)
+    assert len(told) == 5
 
 
 def card_picker_admits(device: dr.DeviceEntry) -> bool:
