@@ -68,12 +68,13 @@ def next_alerts(
         return replace(last, opened=(), withdrawn=())
     # A wall clock set back makes the alerts of "the future" forgotten, not the cap endless.
     recent = tuple(at for at in last.recent if now - CAP_WINDOW < at <= now)
-    following = [alert for alert in last.following if _open(alert, matching)]
-    withdrawn = tuple(
-        Withdrawal(alert, max(now - alert.at, timedelta()))
-        for alert in last.following
-        if not _open(alert, matching)
-    )
+    following: list[Alert] = []
+    withdrawn: list[Withdrawal] = []
+    for alert in last.following:  # each alert's few keys looked up, not the whole list
+        if any(key in matching for key in alert.keys):
+            following.append(alert)
+        else:
+            withdrawn.append(Withdrawal(alert, max(now - alert.at, timedelta())))
     waiting = {key: matching[key] for key in last.held if key in matching}
     waiting.update((slot.key, slot) for slot in new)
     opened: tuple[Slot, ...] = ()
@@ -87,13 +88,8 @@ def next_alerts(
     return Alerts(
         news=last.news + bool(opened or withdrawn),
         opened=opened,
-        withdrawn=withdrawn,
+        withdrawn=tuple(withdrawn),
         following=tuple(following[-MAX_FOLLOWED:]),
         held=held,
         recent=recent,
     )
-
-
-def _open(alert: Alert, matching: Mapping[str, Slot]) -> bool:
-    """Tell whether a slot the alert told of is open (its few keys looked up, not the list)."""
-    return any(key in matching for key in alert.keys)

@@ -144,7 +144,9 @@ class KnownCentres:
         )
 
     def read(self, interviewing: Mapping[int, bool]) -> KnownCentres:
-        """Add the statuses read now."""
+        """Add the statuses read now; the same value when none of them is news (most polls)."""
+        if all(self.interviewing.get(cid) == value for cid, value in interviewing.items()):
+            return self
         return KnownCentres(self.canadian, self.listed_on, {**self.interviewing, **interviewing})
 
 

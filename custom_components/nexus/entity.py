@@ -62,9 +62,8 @@ def alert_details(subentry_id: str, watch: WatchData, alert: Alert) -> dict[str,
         "alert": alert_tag(subentry_id, alert),
         "count": len(opened),
         "slots": [
-            {"start": s.start.isoformat(), "local_time": f"{s.start:%Y-%m-%d %H:%M}"}
-            | {"places": watch.places(s)}
-            for s in opened[:MAX_SLOTS_TOLD]
+            {key: about[key] for key in ("start", "local_time", "places")}
+            for about in (watch_slot_details(watch, s) for s in opened[:MAX_SLOTS_TOLD])
         ],
         "usual_lifetime_minutes": figures.lifetime_minutes if figures else None,
         "gone_within_2_minutes_percent": figures.quickly_percent if figures else None,
