@@ -42,4 +42,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert figures["history"]["1 10 without"]["openings_stored"] < 3000
     # The Markdown the README quotes is written from the same figures.
     text = out.read_text(encoding="utf-8")
+    assert "| 1 | 10 | (a) integration |" in text
+    assert "| 1 | 10 | (b) rest + template |" in text
     assert "Detection latency, measured: 2 openings" in text
+    assert "Catch rate, measured" in text
