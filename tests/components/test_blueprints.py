@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.nexus.const import BOOKING_URL, DOMAIN
 from tests.conftest import RunningSimulator
@@ -24,9 +25,11 @@ from tests.conftest import RunningSimulator
 from .conftest import (
     BLAINE,
     CYCLE,
+    FORT_ERIE,
     Openings as Told,
     advance,
     closed_time,
+    closed_times,
     open_slot,
     subentry_device,
     watch,
@@ -327,6 +330,74 @@ async def test_openings_past_the_hourly_cap_come_in_the_next_alert(
     for _ in range(3):  # none told twice
         await advance(hass, freezer, CYCLE)
     assert len(told) == 5
+
+
+async def home_assistant_notifications(hass_ws_client: WebSocketGenerator) -> dict[str, Any]:
+    """The notifications Home Assistant shows under its bell, by id, as the frontend reads them."""
+    client = await hass_ws_client()
+    await client.send_json_auto_id({"type": "persistent_notification/get"})
+    reply = await client.receive_json()
+    assert reply["success"], reply
+    return {n["notification_id"]: n for n in reply["result"]}
+
+
+@pytest.mark.parametrize("when_gone", ["replace", "clear"])
+async def test_one_automation_shows_every_watch_in_home_assistant(
+    hass: HomeAssistant,
+    blueprints: None,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+    hass_ws_client: WebSocketGenerator,
+    when_gone: str,
+) -> None:
+    assert await async_setup_component(hass, "persistent_notification", {})
+    fort_erie_event = "event.fort_erie_on_ca_slot_opened"
+    await automation(
+        hass,
+        "announce_openings.yaml",
+        {
+            "slot_event": [EVENT_ENTITY, fort_erie_event],
+            "in_home_assistant": True,
+            "when_gone": when_gone,
+        },
+    )
+    blaine = open_slot(simulator)
+    # Fort Erie's watch wants a weekday, 09:00-15:00.
+    fort_erie = next(
+        m for m in closed_times(simulator, FORT_ERIE) if m.weekday() < 5 and 9 <= m.hour < 14
+    )
+    simulator.state.set_time(FORT_ERIE, fort_erie, 1)
+    await advance(hass, freezer, CYCLE)
+
+    tags = {e: hass.states.get(e).attributes["alert"] for e in (EVENT_ENTITY, fort_erie_event)}
+    shown = await home_assistant_notifications(hass_ws_client)
+    assert set(shown) == set(tags.values())  # one each, named by the alert's tag
+    assert shown[tags[EVENT_ENTITY]]["title"] == "NEXUS slot open: Blaine, WA"
+    assert shown[tags[EVENT_ENTITY]]["message"].startswith(
+        f"Blaine, WA: {blaine.strftime('%A %-d %B %Y at %H:%M')} (centre time). Book now at"
+    )
+    assert (
+        shown[tags[fort_erie_event]]["title"] == "NEXUS slot open: Buffalo-Ft. Erie (Fort Erie, ON)"
+    )
+    assert calls["phone"] == []  # no phone was asked for
+
+    simulator.state.set_time(BLAINE, blaine, 0)  # Blaine's is taken; Fort Erie's stays
+    await advance(hass, freezer, CYCLE)
+
+    shown = await home_assistant_notifications(hass_ws_client)
+    assert (
+        shown[tags[fort_erie_event]]["title"] == "NEXUS slot open: Buffalo-Ft. Erie (Fort Erie, ON)"
+    )
+    if when_gone == "replace":
+        assert set(shown) == set(tags.values())
+        assert shown[tags[EVENT_ENTITY]]["title"] == "NEXUS: gone at Blaine, WA"
+        assert shown[tags[EVENT_ENTITY]]["message"] == (
+            "Gone after 3 min 16 s: the slot at Blaine, WA."
+        )
+    else:
+        assert set(shown) == {tags[fort_erie_event]}
 
 
 def card_picker_admits(device: dr.DeviceEntry) -> bool:
