@@ -14,6 +14,9 @@ import aiohttp
 DEMO_USER = "demo"
 DEMO_PASSWORD = "nexus-demo"  # noqa: S105 (a published demo login on loopback)
 DEMO_NAME = "Demo"
+# The demo's announce automation, made from the blueprint as the automation editor makes it.
+DEMO_AUTOMATION = "nexus_demo_announce"
+DEMO_AUTOMATION_ALIAS = "Announce NEXUS openings"
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,48 @@ class HomeAssistantAPI:
         return str(result["title"])
 
 
+async def watch_event_entities(api: HomeAssistantAPI, count: int, timeout: float = 60) -> list[str]:
+    """Return the watches' "Slot opened" event entities, once all `count` are registered.
+
+    A subentry's entities are registered when the entry has reloaded, just after its flow ends.
+    """
+    async with asyncio.timeout(timeout):
+        while True:
+            registry = await api.websocket({"type": "config/entity_registry/list"})
+            found = sorted(
+                e["entity_id"]
+                for e in registry["result"]
+                if e["platform"] == "nexus" and e["entity_id"].startswith("event.")
+            )
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(1)
+
+
+async def add_announce_automation(api: HomeAssistantAPI) -> bool:
+    """Make the demo's announce automation, unless there is one. Return whether it was made.
+
+    Saved through the automation editor's own API (to automations.yaml, then reloaded): every
+    watch's alerts, and their withdrawals, in Home Assistant's notifications (the bell).
+    """
+    states = await api.request("GET", "/api/states")
+    if any(s["attributes"].get("id") == DEMO_AUTOMATION for s in states):
+        return False
+    config = {
+        "alias": DEMO_AUTOMATION_ALIAS,
+        "description": "The demo's alerts, in Home Assistant's notifications.",
+        "use_blueprint": {
+            "path": "nexus/announce_openings.yaml",
+            "input": {
+                "slot_event": await watch_event_entities(api, len(DEMO_WATCHES)),
+                "in_home_assistant": True,
+            },
+        },
+    }
+    await api.request("POST", f"/api/config/automation/config/{DEMO_AUTOMATION}", json=config)
+    return True
+
+
 async def provision_demo(api: HomeAssistantAPI, today: date) -> list[str]:
     """Add NEXUS, the demo watches and a card, unless a previous start did. Return news."""
     news: list[str] = []
@@ -182,4 +227,9 @@ async def provision_demo(api: HomeAssistantAPI, today: date) -> list[str]:
             entry_id, "membership_card", {"label": "Sam", "expiry_date": expiry.isoformat()}
         )
         news.append(f"added the membership card Sam (expires {expiry.isoformat()})")
+    if await add_announce_automation(api):
+        news.append(
+            f"added the automation '{DEMO_AUTOMATION_ALIAS}': alerts show under the bell "
+            "(Notifications) in the sidebar"
+        )
     return news

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 import os
 from pathlib import Path
-import shutil
 import subprocess
 import sys
 from typing import Any
@@ -92,12 +91,8 @@ def running_stack(config: Path, scenario: str) -> Iterator[Stack]:
     """Start the stand-in (`scenario`) and a fresh Home Assistant in `config`, onboarded."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}; scripts/test installs it")
-    (config / "custom_components").mkdir()
-    (config / "custom_components" / "nexus").symlink_to(ROOT / "custom_components" / "nexus")
     ha_port = free_port()
-    shutil.copy(ROOT / "scripts" / "develop_configuration.yaml", config / "configuration.yaml")
-    seed(config, ha_port)
-    shutil.copy(ROOT / "demo" / "dashboard.yaml", config / "nexus_dashboard.yaml")
+    seed(config, ha_port)  # as scripts/develop prepares its configuration
     simulator, simulator_url = start_simulator(scenario)
     env = os.environ | {"NEXUS_SCHEDULER_URL": f"{simulator_url}/schedulerapi"}
     log = (config / "home-assistant.out").open("w")
@@ -144,6 +139,11 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(stack: Stack, browser: Browser) -> Page:
     """A page of Home Assistant, logged in as the demo user through the login form."""
+    return await log_in(browser, stack)
+
+
+async def log_in(browser: Browser, stack: Stack) -> Page:
+    """Open Home Assistant in a new page and log in as the demo user through the login form."""
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(30_000)
     await page.goto(f"{stack.ha}/config/integrations/dashboard")

@@ -1,20 +1,26 @@
-"""The demo as scripts/develop starts it: every watch it adds is polled from the start.
+"""The demo as scripts/develop starts it: watched from the start, alerts shown.
 
-The demo adds NEXUS and then its watches and card back to back, while NEXUS's first update
-(the centre list and the Canadian centres' interview times) is still running: the case in
-which watches used to get entities but no polling, "Unavailable" for good.
+Every watch it adds is polled from the start: the demo adds NEXUS and then its watches and
+card back to back, while NEXUS's first update (the centre list and the Canadian centres'
+interview times) is still running, the case in which watches used to get entities but no
+polling, "Unavailable" for good. Its announce automation shows an alert, and then its
+withdrawal, in Home Assistant's notifications.
 """
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
+from playwright.async_api import Browser, expect
 import pytest
 
-from demo.provision import DEMO_WATCHES, HomeAssistantAPI, provision_demo
+from demo.provision import DEMO_AUTOMATION, DEMO_WATCHES, HomeAssistantAPI, provision_demo
 
-from .conftest import Stack, running_stack
+from .conftest import Stack, log_in, running_stack, screenshot
+
+HALIFAX = 5031
 
 # Two polling periods (60 s and up to 5 s of jitter each), from the end of the demo's set-up.
 TWO_POLLS = 2 * 65
@@ -42,7 +48,7 @@ async def watch_entities(stack: Stack) -> dict[str, list[str]]:
     subentries = await stack.websocket(
         {"type": "config_entries/subentries/list", "entry_id": entry_id}
     )
-    watches = {
+    watches: dict[str, list[str]] = {
         s["subentry_id"]: [] for s in subentries["result"] if s["subentry_type"] == "centre_watch"
     }
     registry = await stack.websocket({"type": "config/entity_registry/list"})
@@ -71,3 +77,41 @@ async def test_every_demo_watch_is_available_within_two_polls(demo: Stack) -> No
     # Each watched centre is asked for its slots: the stand-in has seen them all.
     asked = (await demo.stand_in_state())["centre_counts"]["slots"]
     assert all(asked.get(str(watch.location_id), 0) >= 1 for watch in DEMO_WATCHES), asked
+
+
+async def test_the_demo_shows_an_alert_and_its_withdrawal(demo: Stack, browser: Browser) -> None:
+    # The announce automation the demo made through the automation editor's API is loaded.
+    states = await demo.call("GET", "/api/states")
+    (announce,) = [s for s in states if s["attributes"].get("id") == DEMO_AUTOMATION]
+    assert announce["state"] == "on"
+
+    # Halifax reopens 180 s into the stand-in's timeline (its release is an alert of its own);
+    # the slot this test opens comes in a later poll, at a time nothing else touches.
+    loop = asyncio.get_running_loop()
+    elapsed = (await demo.stand_in_state())["elapsed"]
+    await asyncio.sleep(max(0, 180 + 70 - elapsed))
+    day = datetime.now(ZoneInfo("America/Halifax")).date() + timedelta(days=10)
+    while day.weekday() > 4:  # the demo's Halifax watch wants a weekday
+        day += timedelta(days=1)
+    await demo.control("/slots", location=HALIFAX, start=f"{day.isoformat()}T09:07", available=1)
+    opened = loop.time()
+
+    page = await log_in(browser, demo)
+    await page.goto(f"{demo.ha}/nexus-demo")
+    await page.locator("#sidebar-notifications").click()
+    drawer = page.locator("notification-drawer")
+    alert = drawer.locator("notification-item").filter(has_text="at 09:07 (centre time)")
+    await expect(alert).to_be_visible(timeout=TWO_POLLS * 1000)
+    assert loop.time() - opened < TWO_POLLS
+    await expect(alert).to_contain_text("NEXUS slot open: Halifax")
+    await expect(alert).to_contain_text(f"{day.day} {day.strftime('%B %Y')} at 09:07")
+    # The demo's history says how long slots last there.
+    await expect(alert).to_contain_text("Slots here usually go within about")
+    await screenshot(page, "demo-alert")
+
+    await demo.control("/slots", location=HALIFAX, start=f"{day.isoformat()}T09:07", available=0)
+    gone = drawer.locator("notification-item").filter(has_text="Gone after")
+    await expect(gone).to_contain_text("NEXUS: gone at Halifax", timeout=TWO_POLLS * 1000)
+    await expect(gone).to_contain_text("the slot at Halifax")
+    # Replaced, not added: the alert is no longer shown.
+    await expect(alert).to_have_count(0)
