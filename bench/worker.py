@@ -4,7 +4,8 @@ Home Assistant runs in this process, so each update cycle is driven directly thr
 coordinators (no debounce) and the event loop's own CPU time is read with time.thread_time.
 WAY "latency" instead lets the integration poll on its own schedule, scaled down, and times
 openings until the event entity fires; WAY "catch" counts the openings told while still
-open. Prints one JSON object with the figures.
+open (and bookable), and times their withdrawals; WAY "release" counts the notifications the
+announce blueprint sends for a release. Prints one JSON object with the figures.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ import math
 import os
 from pathlib import Path
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -35,7 +37,8 @@ from homeassistant.config_entries import (
     ConfigSubentryData,
 )
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.runner import RuntimeConfig
 
@@ -216,13 +219,27 @@ def _full_history(config_dir: Path, centres: list[int]) -> None:
 
 
 async def _start(
-    way: str, centres: list[int], sim: str, port: int, *, history: bool = False
+    way: str,
+    centres: list[int],
+    sim: str,
+    port: int,
+    *,
+    history: bool = False,
+    automations: bool = False,
 ) -> tuple[HomeAssistant, Path]:
-    """Start a Home Assistant with the recorder and one way of watching `centres`."""
+    """Start a Home Assistant with the recorder and one way of watching `centres`.
+
+    With `automations`, it has the repository's blueprints and loads automations.yaml (empty
+    at first), as a user's does.
+    """
     config_dir = Path(tempfile.mkdtemp(prefix=f"nexus-bench-{way}-"))
     if history:
         _full_history(config_dir, centres)
     config = CONFIG.format(port=port)
+    if automations:
+        shutil.copytree(ROOT / "blueprints", config_dir / "blueprints")
+        (config_dir / "automations.yaml").write_text("[]\n", encoding="utf-8")
+        config += "automation: !include automations.yaml\n"
     if way == "rest":
         config += rest_yaml(f"{sim}/schedulerapi", centres)
     else:
@@ -450,15 +467,24 @@ async def catch_rate(  # noqa: PLR0917
     hass, _database = await _start("catch", [centre], sim, port)
     await _setup_integration(hass, [centre])
     told: dict[str, float] = {}
+    alerts: dict[str, list[str]] = {}  # alert tag: the slots it told
+    withdrawn: dict[str, float] = {}  # alert tag: when its `slots_gone` fired
 
     @callback
     def on_state(event: Event[Any]) -> None:
         new = event.data["new_state"]
-        if event.data["entity_id"].startswith("event.") and new is not None:
-            # One alert per update tells every slot that opened in it (at most 20 listed:
-            # here a few open at once).
-            for slot in new.attributes.get("slots") or ():
-                told.setdefault(str(slot["local_time"]), time.perf_counter())
+        if not event.data["entity_id"].startswith("event.") or new is None:
+            return
+        now, tag = time.perf_counter(), str(new.attributes.get("alert"))
+        if new.attributes.get("event_type") == "slots_gone":
+            withdrawn.setdefault(tag, now)
+            return
+        # One alert per update tells every slot that opened in it (at most 20 listed: here a
+        # few open at once).
+        stamps = [str(slot["local_time"]) for slot in new.attributes.get("slots") or ()]
+        alerts.setdefault(tag, stamps)
+        for stamp in stamps:
+            told.setdefault(stamp, now)
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
     before = (await _control(sim, ""))["counts"].get("slots", 0)
@@ -466,6 +492,7 @@ async def catch_rate(  # noqa: PLR0917
     rng = random.Random(14)
     times = _weekday_times()
     records: list[tuple[float, float, float | None]] = []  # lifetime, wait, opened
+    taken: dict[str, float] = {}  # slot: when the stand-in stopped holding it
 
     async def one(stamp: str, lifetime: float) -> None:
         await _control(sim, "/slots", location=centre, start=stamp, available=1)
@@ -474,6 +501,7 @@ async def catch_rate(  # noqa: PLR0917
         # Taken: an event that fires from now on comes too late.
         await _control(sim, "/slots", location=centre, start=stamp, available=0)
         gone = time.perf_counter()
+        taken[stamp.replace("T", " ")] = gone
         when = told.get(stamp.replace("T", " "))
         caught = when is not None and when < gone
         records.append((lifetime, (when - opened) / scale if caught and when else -1, opened))
@@ -486,12 +514,119 @@ async def catch_rate(  # noqa: PLR0917
     await asyncio.gather(*tasks)
     elapsed = (time.perf_counter() - began) / scale
     requests = (await _control(sim, ""))["counts"].get("slots", 0) - before
+    await asyncio.sleep(2 * (production + jitter) * scale)  # the last withdrawals
     await hass.async_stop()
+    # From the moment an alert's last slot went to its withdrawal, in production seconds.
+    withdrawals = [
+        (withdrawn[tag] - max(taken[stamp] for stamp in stamps)) / scale
+        for tag, stamps in alerts.items()
+        if tag in withdrawn and stamps and all(stamp in taken for stamp in stamps)
+    ]
     return {
         "interval_s": production,
         "lifetimes_s": [r[0] for r in records],
         "waits_s": [r[1] for r in records],  # -1: missed
         "requests_per_hour": requests / elapsed * 3600,
+        "alerts": len(alerts),
+        "withdrawal_waits_s": withdrawals,
+    }
+
+
+class Phone:
+    """A notify action that counts what the announce blueprint sends, per alert tag."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Register `notify.bench_phone`."""
+        self.calls: list[dict[str, Any]] = []
+        hass.services.async_register("notify", "bench_phone", self._notify)
+
+    async def _notify(self, call: ServiceCall) -> None:
+        self.calls.append(dict(call.data))
+
+    def per_watch(self, subentries: list[str]) -> dict[str, dict[str, int]]:
+        """Alerts and withdrawals sent, per watch (its subentry id is in the alert's tag)."""
+        counts = {sub: {"alerts": 0, "withdrawals": 0} for sub in subentries}
+        for call in self.calls:
+            sub = str(call["data"]["tag"]).removeprefix("nexus-").rsplit("-", 1)[0]
+            kind = "withdrawals" if str(call["message"]).startswith("Gone") else "alerts"
+            counts[sub][kind] += 1
+        return counts
+
+
+async def release(sim: str, port: int, size: int, interval: float) -> dict[str, Any]:
+    """Release `size` slots at one centre in one poll, then take them all.
+
+    Two watches of the centre, and the announce blueprint, as a user imports it, telling a
+    phone about both: what it sends is counted, per watch. Polling is scaled down to
+    `interval` seconds, as in the latency case.
+    """
+    const = importlib.import_module("custom_components.nexus.const")
+    _scale_polling(
+        interval,
+        const.SLOT_INTERVAL.total_seconds(),
+        const.SLOT_JITTER_SECONDS,
+        const.SLOT_FLOOR.total_seconds(),
+    )
+    centre = 5020
+    await _control(sim, "/regenerate", open_slots=10, locations=[centre])
+    hass, _database = await _start("release", [centre], sim, port, automations=True)
+    await _setup_integration(hass, [centre, centre])
+    entry = hass.config_entries.async_entries("nexus")[0]
+    phone = Phone(hass)
+    events = sorted(
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if e.domain == "event"
+    )
+    announce = {
+        "id": "announce",
+        "use_blueprint": {
+            "path": "nexus/announce_openings.yaml",
+            "input": {"slot_event": events, "notify_actions": ["notify.bench_phone"]},
+        },
+    }
+    # As the automation editor saves one: to automations.yaml, then reloaded.
+    (Path(hass.config.config_dir) / "automations.yaml").write_text(
+        json.dumps([announce]), encoding="utf-8"
+    )
+    await hass.services.async_call("automation", "reload", blocking=True)
+    if not hass.states.async_all("automation"):
+        raise RuntimeError("the announce automation did not load")
+
+    async def next_poll() -> None:
+        """Wait for the stand-in to be asked for the centre's slots once more."""
+        before = (await _control(sim, ""))["counts"].get("slots", 0)
+        async with asyncio.timeout(interval * 4):
+            # The stand-in is another process: its count can only be asked for again.
+            while (await _control(sim, ""))["counts"].get("slots", 0) == before:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await hass.async_block_till_done()
+
+    async def set_all(stamps: list[str], available: int) -> None:
+        await asyncio.gather(
+            *(
+                _control(sim, "/slots", location=centre, start=t, available=available)
+                for t in stamps
+            )
+        )
+
+    times = _weekday_times()
+    stamps = [next(times) for _ in range(size)]
+    await next_poll()
+    await set_all(stamps, 1)  # at once, just after a poll: the next one sees them all
+    for _ in range(2):
+        await next_poll()
+    await hass.async_block_till_done()
+    told = {e: hass.states.get(e).attributes.get("count") for e in events}  # type: ignore[union-attr]
+    await set_all(stamps, 0)
+    for _ in range(2):
+        await next_poll()
+    await hass.async_block_till_done()
+    await hass.async_stop()
+    return {
+        "slots": size,
+        "told_per_alert": told,
+        "per_watch": phone.per_watch(list(entry.subentries)),
     }
 
 
@@ -501,11 +636,14 @@ def main() -> None:
     python -m bench.worker integration|rest SIM PORT CYCLES CENTRES SIZE [history]
     python -m bench.worker latency SIM PORT TRIALS INTERVAL
     python -m bench.worker catch SIM PORT OPENINGS PRODUCTION_INTERVAL JITTER SCALE
+    python -m bench.worker release SIM PORT SLOTS INTERVAL
     """
     way, sim, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
         if way == "latency":
             figures = asyncio.run(latency(sim, port, int(sys.argv[4]), float(sys.argv[5])))
+        elif way == "release":
+            figures = asyncio.run(release(sim, port, int(sys.argv[4]), float(sys.argv[5])))
         elif way == "catch":
             openings, production, jitter, scale = sys.argv[4:8]
             figures = asyncio.run(

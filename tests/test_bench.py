@@ -36,7 +36,14 @@ def test_bench_smoke(tmp_path: Path) -> None:
     # missed (the full run compares the old cadence too).
     (catch,) = figures["catch"].values()
     assert catch["openings"] == 4
-    assert 0 <= catch["caught_pct"] <= 100
+    assert 0 <= catch["bookable_pct"] <= catch["caught_pct"] <= 100
+    # Every alert of the run was withdrawn once its slots were gone, and timed.
+    assert catch["withdrawals"] == catch["alerts"] > 0
+    assert 0 < catch["median_withdrawal_s"] <= catch["p95_withdrawal_s"]
+    # A release of 40 slots in one poll: one notification per watch, then one withdrawal.
+    release = figures["release"]
+    assert set(release["told_per_alert"].values()) == {40}
+    assert list(release["per_watch"].values()) == [{"alerts": 1, "withdrawals": 1}] * 2
     # The same case without and with the fullest history the integration keeps.
     assert figures["history"]["1 10 with"]["openings_stored"] == 3000
     assert figures["history"]["1 10 without"]["openings_stored"] < 3000
@@ -46,3 +53,4 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "| 1 | 10 | (b) rest + template |" in text
     assert "Detection latency, measured: 2 openings" in text
     assert "Catch rate, measured" in text
+    assert "Notifications per watch: 1 for the release (goal 1; its alert counted 40" in text
