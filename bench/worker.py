@@ -334,9 +334,12 @@ async def work(  # noqa: PLR0917
     await _control(sim, "/regenerate", open_slots=size, locations=centres)
     if way == "integration":
         # The cycles run back to back, each standing for a poll a minute apart: the 30 s
-        # floor between two requests for a centre's slots would answer them from the last.
+        # floor between two requests for a centre's slots (and the planner's 15 s, should
+        # its poll fall due meanwhile) would answer them from the last.
         api = importlib.import_module("custom_components.nexus.api")
         vars(api).update(SLOT_FLOOR=timedelta(0))
+        cadence = importlib.import_module("custom_components.nexus.cadence")
+        vars(cadence).update(FASTEST=0.0)
     hass, database = await _start(way, centres, sim, port, history=history)
     refresh = (
         await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
@@ -443,12 +446,21 @@ def _scale_polling(interval: float, production: float, jitter: float, floor: flo
     scale = interval / production
     coordinator = importlib.import_module("custom_components.nexus.coordinator")
     vars(coordinator).update(
-        SLOT_INTERVAL=timedelta(seconds=interval), SLOT_JITTER_SECONDS=jitter * scale
+        SLOT_INTERVAL=timedelta(seconds=interval),
+        SLOT_JITTER_SECONDS=jitter * scale,
+        DUE_EARLY=coordinator.DUE_EARLY * scale,
     )
     api = importlib.import_module("custom_components.nexus.api")
     vars(api).update(SLOT_FLOOR=timedelta(seconds=floor * scale))
     alerts = importlib.import_module("custom_components.nexus.alerts")
     vars(alerts).update(CAP_WINDOW=alerts.CAP_WINDOW * scale)
+    # The planned cadence (no history here: the even day, every `interval`).
+    cadence = importlib.import_module("custom_components.nexus.cadence")
+    vars(cadence).update(
+        FASTEST=cadence.FASTEST * scale,
+        SLOWEST=cadence.SLOWEST * scale,
+        DAILY_POLLS=cadence.DAILY_POLLS / scale,
+    )
 
 
 async def catch_rate(  # noqa: PLR0917

@@ -81,10 +81,17 @@ class Requests:
         # The last answer per centre and minimum places, and when (a monotonic clock).
         self._fetched: dict[tuple[int, int], tuple[float, tuple[Slot, ...]]] = {}
 
-    async def slots(self, location_id: int, minimum: int, clock: float) -> tuple[Slot, ...]:
-        """Read a centre's soonest open slots; within the floor, the last answer stands."""
+    async def slots(
+        self, location_id: int, minimum: int, clock: float, floor: float | None = None
+    ) -> tuple[Slot, ...]:
+        """Read a centre's soonest open slots; within `floor` seconds, the last answer stands.
+
+        The floor is SLOT_FLOOR unless given: a planned poll gives the planner's own
+        (cadence.FASTEST), a centre not due gives infinity (its last answer, if any).
+        """
         last = self._fetched.get((location_id, minimum))
-        if last is not None and clock - last[0] < SLOT_FLOOR.total_seconds():
+        wait = SLOT_FLOOR.total_seconds() if floor is None else floor
+        if last is not None and clock - last[0] < wait:
             return last[1]  # asked again too soon: the scheduler is not asked twice
         async with self._limit:
             found = await self.client.get_soonest_slots(
@@ -92,6 +99,13 @@ class Requests:
             )
         self._fetched[location_id, minimum] = (clock, found)
         return found
+
+    def asked(self) -> dict[int, float]:
+        """When the scheduler was last asked for each centre's slots (monotonic clock)."""
+        last: dict[int, float] = {}
+        for (location_id, _minimum), (when, _found) in self._fetched.items():
+            last[location_id] = max(when, last.get(location_id, when))
+        return last
 
     async def capacity(
         self, location_id: int, start: datetime, end: datetime

@@ -7,6 +7,7 @@ Fetching returns values; the coordinator folds them into its state, builds the n
 import asyncio
 from collections.abc import Mapping, Set as AbstractSet
 from datetime import datetime, timedelta
+import math
 import random
 import time
 from typing import override
@@ -17,6 +18,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from . import cadence
 from .api import Requests, update_failed
 from .capacity import CapacityView
 from .centre_status import CentreStatusReads
@@ -43,6 +45,11 @@ from .ttp import Location, TTPClient, TTPError, TTPRefusedError
 from .watch import Wishes
 
 type NexusConfigEntry = ConfigEntry[NexusCoordinator]
+
+# A centre due this soon is asked in this update: centres on the same cadence stay together.
+DUE_EARLY = 1.0
+# A centre's cadence is made again this often (seconds), from its history as it is then.
+PLAN_AGAIN = 3600.0
 
 
 class NexusCoordinator(DataUpdateCoordinator[NexusData]):
@@ -76,6 +83,10 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         self._capacity_due: Due[int] = view_due(CAPACITY_INTERVAL)
         self._refusals = Refusals()
         self._figures_due: tuple[datetime, CALLBACK_TYPE] | None = None
+        # Each watched centre's cadence (cadence.py), made again hourly or after a release,
+        # and its next planned poll (monotonic clock).
+        self._plans: dict[int, tuple[float, int, cadence.CentrePlan]] = {}
+        self._next_poll: dict[int, float] = {}
         # Each centre watch's centre id and wishes, by subentry id, read once: adding,
         # changing or removing a watch reloads the entry, with a new coordinator.
         self._watches: dict[str, tuple[int, Wishes]] = {
@@ -107,7 +118,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             raise self._refused(err, clock) from err
         except TTPError as err:
             raise update_failed(err) from err
-        self._recovered()
+        self._recovered(now, clock)
         data, seen = build(self.data, answers, self._watches, self._seen, self._known.canadian)
         if self._known != known:
             self._store.save_centres(self._known)
@@ -169,11 +180,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._known = self._known.listed(canadian, nexus.keys(), dt_util.as_local(now).date())
         listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
         queries = slot_queries(self._watches, listed)
+        floors = self._floors(listed, clock)
         due = [cid for cid in sorted(listed) if self._capacity_due.is_due(cid, clock)]
         due = due[:MAX_VIEW_READS]
         # The slot requests are made first: they hold the first of the connections.
         found, viewed = await asyncio.gather(
-            asyncio.gather(*(self._requests.slots(c, m, clock) for c, m in queries)),
+            asyncio.gather(*(self._requests.slots(c, m, clock, floors[c]) for c, m in queries)),
             asyncio.gather(*(self._read_capacity(cid, now, clock) for cid in due)),
         )
         slots = dict(zip(queries, found, strict=True))
@@ -238,10 +250,46 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         failure.retry_after = backoff.total_seconds()
         return failure
 
-    def _recovered(self) -> None:
+    def _floors(self, listed: AbstractSet[int], clock: float) -> dict[int, float | None]:
+        """How old each centre's last answer may be in this update (see Requests.slots).
+
+        A planned update asks the centres that are due (at most every cadence.FASTEST); the
+        others keep their last answer. An update asked for (a user, an automation) when no
+        centre is due asks them all, within the 30 s floor.
+        """
+        due = {c for c in listed if self._next_poll.get(c, clock) <= clock + DUE_EARLY}
+        if not due:
+            return dict.fromkeys(listed)
+        return {c: cadence.FASTEST if c in due else math.inf for c in listed}
+
+    def _recovered(self, now: datetime, clock: float) -> None:
+        """Plan each watched centre's next poll, and wake for the soonest."""
         if self._refusals.recovered():
             async_set_refused_issue(self.hass, refused=False)
-        # A little jitter, so that many homes do not poll the scheduler in step.
-        self.update_interval = SLOT_INTERVAL + timedelta(
-            seconds=random.uniform(0, SLOT_JITTER_SECONDS)  # noqa: S311
+        # A little jitter, the same share of each interval (up to 5 s of a minute), so that
+        # many homes do not poll the scheduler in step.
+        jitter = 1 + random.uniform(0, SLOT_JITTER_SECONDS / SLOT_INTERVAL.total_seconds())  # noqa: S311
+        listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
+        self._next_poll = {c: t for c, t in self._next_poll.items() if c in listed}
+        for cid, asked in self._requests.asked().items():
+            if cid in listed:
+                centre = self._plan(cid, now, clock)
+                last = now - timedelta(seconds=clock - asked)
+                wait = (centre.next_poll(last) - last).total_seconds() * jitter
+                self._next_poll[cid] = asked + wait
+        soonest = min(self._next_poll.values(), default=None)
+        self.update_interval = (
+            SLOT_INTERVAL * jitter
+            if soonest is None
+            else timedelta(seconds=max(soonest - clock, DUE_EARLY))
         )
+
+    def _plan(self, location_id: int, now: datetime, clock: float) -> cadence.CentrePlan:
+        """Return the centre's cadence, made again every hour and when a release is recorded."""
+        history = self._book.histories.get(location_id)
+        releases = len(history.releases) if history else 0
+        made = self._plans.get(location_id)
+        if made is None or clock - made[0] >= PLAN_AGAIN or made[1] != releases:
+            centre = cadence.plan(history, self._centres[location_id].time_zone, now)
+            made = self._plans[location_id] = (clock, releases, centre)
+        return made[2]
