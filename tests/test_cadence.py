@@ -44,7 +44,10 @@ def daytime_history(
         moment = NOW - timedelta(days=rng.uniform(0, 30))
         if hours[0] <= moment.astimezone(TORONTO).hour < hours[1]:
             openings.append(opening(moment, len(openings)))
-    return CentreHistory(5022, openings, [Release(at, 40) for at in releases or []])
+    watched_since = opening(NOW - timedelta(days=40), count)  # watched for more than a month
+    return CentreHistory(
+        5022, [watched_since, *openings], [Release(at, 40) for at in releases or []]
+    )
 
 
 def polls_in(centre: CentrePlan, day: date) -> float:
@@ -85,9 +88,16 @@ def test_a_quiet_hour_is_polled_slowest() -> None:
     assert FASTEST <= day < 60  # the day's hours get what the night does not spend
 
 
-def test_too_few_openings_keep_the_day_even() -> None:
-    centre = plan(daytime_history(count=5), TORONTO, NOW)
+def test_too_little_history_keeps_the_day_even() -> None:
     friday = NOW.astimezone(TORONTO).date() + timedelta(days=7)
+    centre = plan(daytime_history(count=5), TORONTO, NOW)
+    assert {s.interval for s in centre.day(friday)} == {60.0}
+    # Many openings, but a centre watched for only a few days: its quiet hours may only be
+    # hours not watched yet.
+    recent = daytime_history()
+    recent.openings = [o for o in recent.openings if o.opened > NOW - timedelta(days=5)]
+    assert len(recent.openings) >= 20
+    centre = plan(recent, TORONTO, NOW)
     assert {s.interval for s in centre.day(friday)} == {60.0}
 
 

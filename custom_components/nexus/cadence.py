@@ -25,7 +25,8 @@ SLOWEST = 300.0
 DAILY_POLLS = 1440
 # The openings the shape of the week is read from.
 BASIS = timedelta(days=30)
-# Fewer openings than this in the basis: too few to shape the week, it stays even.
+# Fewer openings than this in the basis, or a history shorter than it: too little to shape
+# the week, it stays even.
 MIN_OPENINGS = 20
 # Half the weight on the hour of the week, half on the same hour of every day: a month has
 # only four or five of each weekday.
@@ -247,13 +248,17 @@ def _spend(seconds: list[float], rates: list[float], budget: float) -> list[floa
 def hourly_rates(history: CentreHistory, zone: tzinfo, now: datetime) -> list[float] | None:
     """Return openings per hour of the week (Monday 00:00 centre time first) in the basis.
 
-    None when there are too few to shape the week. Half of each hour's weight is its own
+    None when there are too few to shape the week, or the centre has not been watched for the
+    whole basis. Half of each hour's weight is its own
     hour of the week, half the same hour of every day; an hour of the day with no opening
     in the basis has none at all.
     """
     since = now - BASIS
     opened = [o.opened.astimezone(zone) for o in history.openings if o.opened >= since]
-    if len(opened) < MIN_OPENINGS:
+    # Watched for the whole basis (something older is in the history), else a quiet hour may
+    # only be one not watched yet.
+    first = min((o.opened for o in history.openings[:1]), default=now)
+    if len(opened) < MIN_OPENINGS or first > since:
         return None
     week = [0] * 168
     day = [0] * 24

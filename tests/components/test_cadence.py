@@ -34,7 +34,7 @@ def daytime_openings(now: datetime) -> dict[str, Any]:
     rng = random.Random(25)  # noqa: S311 (believable, not secret)
     openings = []
     while len(openings) < 120:
-        opened = now - timedelta(days=rng.uniform(0.5, 30))
+        opened = now - timedelta(days=rng.uniform(0.5, 31))  # watched for more than a month
         if 8 <= opened.astimezone(BLAINE_TIME).hour < 20:
             start = opened + timedelta(days=20)
             openings.append(
