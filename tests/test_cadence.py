@@ -181,3 +181,17 @@ def test_limits_hold_for_any_history(
         following = centre.next_poll(moment)
         assert FASTEST <= (following - moment).total_seconds() <= SLOWEST
         moment = following
+
+
+def test_a_calendar_lists_a_bounded_number_of_windows() -> None:
+    expected = plan(daytime_history(), TORONTO, NOW).expected_release(NOW)
+    assert expected is not None
+    assert (expected.start, expected.end) == (
+        at(date(2026, 12, 7), 8, 45),
+        at(date(2026, 12, 7), 10),
+    )
+    # Asked for ten years: two years of first Mondays, on the centre's clock.
+    windows = expected.windows(NOW, NOW + timedelta(days=3650))
+    assert len(windows) == 24
+    assert windows[1][0] == datetime.combine(FIRST_MONDAY, time(8, 45), TORONTO)
+    assert all(start.weekday() == 0 and start.day <= 7 for start, _end in windows)

@@ -78,6 +78,33 @@ class ReleaseRule:
 
 
 PUBLISHED_RULE = ReleaseRule(0, 1, time(8, 45), time(10, 0), learned=False)
+# Release windows a calendar lists at most, however long the range it is asked for.
+MAX_WINDOWS_LISTED = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedRelease:
+    """A centre's next release window (or the one open now), and the rule it comes from."""
+
+    start: datetime  # UTC
+    end: datetime
+    rule: ReleaseRule
+    zone: tzinfo
+
+    def windows(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """Return the rule's windows overlapping `start` to `end`, from this one on.
+
+        On the centre's clock, as its slots are.
+        """
+        found: list[tuple[datetime, datetime]] = []
+        moment = max(start, self.start - timedelta(seconds=1))
+        while len(found) < MAX_WINDOWS_LISTED:
+            window = self.rule.next_window(moment, self.zone)
+            if window[0] >= end:
+                break
+            found.append((window[0].astimezone(self.zone), window[1].astimezone(self.zone)))
+            moment = window[1]
+        return found
 
 
 def _nth(day: date) -> int:
@@ -166,6 +193,13 @@ class CentrePlan:
             if segment.start > last and segment.interval < self.interval(last):
                 return max(segment.start, last + timedelta(seconds=FASTEST))
         return after
+
+    def expected_release(self, now: datetime) -> ExpectedRelease | None:
+        """Return the release window open at `now` or the next; None with no basis."""
+        if self.release is None:
+            return None
+        start, end = self.release.next_window(now, self.zone)
+        return ExpectedRelease(start, end, self.release, self.zone)
 
     def _segments_between(self, start: datetime, end: datetime) -> Iterator[Segment]:
         day = start.astimezone(self.zone).date()

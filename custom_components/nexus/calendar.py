@@ -1,4 +1,4 @@
-"""Calendar entities: the open matching slots of a watch, for calendar cards and triggers."""
+"""Calendar entities: a watch's open matching slots and its centre's expected release windows."""
 
 from datetime import UTC, datetime
 
@@ -85,8 +85,25 @@ class NexusSlotCalendar(NexusWatchEntity, CalendarEntity):
         if watch is None or watch.location is None:
             return []
         start, end = start_date.astimezone(UTC), end_date.astimezone(UTC)
-        return [
+        events = [
             _event(watch.location, watch.label, slot)
             for slot in watch.matching
             if slot.start.astimezone(UTC) < end and slot.end.astimezone(UTC) > start
         ]
+        if watch.release is not None:  # when the centre is expected to publish its times
+            name = watch.label or watch.location.name
+            events += [
+                CalendarEvent(
+                    start=opens,
+                    end=closes,
+                    summary=f"NEXUS · expected release · {name}",
+                    description=(
+                        "Learned from this centre's releases"
+                        if watch.release.rule.learned
+                        else "CBP: new slots are released on the first Monday of each month"
+                    ),
+                    uid=f"release {watch.location_id} {opens.isoformat()}",
+                )
+                for opens, closes in watch.release.windows(start, end)
+            ]
+        return events

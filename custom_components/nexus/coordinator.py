@@ -141,8 +141,15 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         Some move with the clock alone (an opening leaves the 7 days, a date turns at the
         centre's midnight): they are brought forward at that moment too, should no poll come.
         """
-        figured = with_figures(data, self._book.figures(data.centres, now))
-        until = self._book.until()
+        releases = {
+            cid: made[2].expected_release(now)
+            for cid, made in self._plans.items()
+            if cid in data.centres
+        }
+        figured = with_figures(data, self._book.figures(data.centres, now), releases)
+        # The figures move with the clock, and so does a release window once it is over.
+        ends = [r.end for r in releases.values() if r is not None]
+        until = min((t for t in (self._book.until(), *ends) if t is not None), default=None)
         if self._figures_due is None or self._figures_due[0] != until:
             self._stop_figures()
             if until is not None:

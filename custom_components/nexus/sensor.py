@@ -120,6 +120,20 @@ WATCH_SENSORS = (
         value_fn=lambda watch: watch.backlog.open_places_30d,
     ),
     NexusWatchSensorDescription(
+        key="next_expected_release",
+        translation_key="next_expected_release",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda watch: watch.release.start if watch.release else None,
+        attributes_fn=lambda watch: (
+            {
+                "window_end": watch.release.end.isoformat(),
+                "learned": watch.release.rule.learned,
+            }
+            if watch.release
+            else None
+        ),
+    ),
+    NexusWatchSensorDescription(
         key="capacity_taken_30_days",
         translation_key="capacity_taken_30_days",
         native_unit_of_measurement=PERCENTAGE,

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from .alerts import Alerts, next_alerts
+from .cadence import ExpectedRelease
 from .capacity import NO_BACKLOG, Backlog, CapacityView, backlog
 from .centres import CentreStatus, statuses
 from .history_figures import OpeningFigures
@@ -88,6 +89,8 @@ class WatchData:
     alerts: Alerts  # what this update tells the user (see alerts.py)
     backlog: Backlog
     figures: OpeningFigures | None  # from the centre's history; None until it was read
+    # The centre's next release window (cadence.py); None with no basis (no history yet).
+    release: ExpectedRelease | None = None
     # How `matching` was found; not part of the value.
     match: _Match = field(compare=False, repr=False)
 
@@ -260,12 +263,20 @@ def build(
     ), next_seen
 
 
-def with_figures(data: NexusData, figures: Mapping[str, OpeningFigures]) -> NexusData:
-    """Give each watch its figures from the history, as of the same moment."""
-    watches = {
-        sid: watch if watch.figures == (new := figures.get(sid)) else replace(watch, figures=new)
-        for sid, watch in data.watches.items()
-    }
+def with_figures(
+    data: NexusData,
+    figures: Mapping[str, OpeningFigures],
+    releases: Mapping[int, ExpectedRelease | None],
+) -> NexusData:
+    """Give each watch its figures from the history, and its centre's next release window."""
+
+    def figured(watch: WatchData, sid: str) -> WatchData:
+        new, release = figures.get(sid), releases.get(watch.location_id)
+        if watch.figures == new and watch.release == release:
+            return watch
+        return replace(watch, figures=new, release=release)
+
+    watches = {sid: figured(watch, sid) for sid, watch in data.watches.items()}
     return replace(data, watches=MappingProxyType(watches))
 
 

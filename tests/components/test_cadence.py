@@ -94,3 +94,41 @@ async def test_the_scheduler_sees_the_planned_cadence(
     simulator.state.clear_faults()
     resumed = await requests_during(hass, freezer, simulator, timedelta(minutes=3))
     assert sum(resumed) >= 9  # the window's cadence again
+
+
+RELEASE_SENSOR = "sensor.blaine_wa_us_next_expected_release"
+CALENDAR = "calendar.blaine_wa_us_open_slots"
+
+
+async def test_the_next_release_is_shown_and_on_the_calendar(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to(NIGHT)
+    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
+    await set_up(hass, config_entry)
+
+    # The published rule: this first Monday, 08:45-10:00 at Blaine.
+    shown = hass.states.get(RELEASE_SENSOR)
+    assert datetime.fromisoformat(shown.state) == NIGHT.replace(hour=8, minute=45)
+    assert shown.attributes["window_end"] == NIGHT.replace(hour=10).astimezone(UTC).isoformat()
+    assert shown.attributes["learned"] is False
+    events = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": CALENDAR, "start_date_time": NIGHT, "duration": {"days": 40}},
+        blocking=True,
+        return_response=True,
+    )
+    releases = [e for e in events[CALENDAR]["events"] if "expected release" in e["summary"]]
+    assert [(e["start"], e["end"]) for e in releases] == [
+        (NIGHT.replace(hour=8, minute=45).isoformat(), NIGHT.replace(hour=10).isoformat()),
+        ("2027-01-04T08:45:00-08:00", "2027-01-04T10:00:00-08:00"),
+    ]
+
+    # Once the window is over: the next month's.
+    await advance(hass, freezer, NIGHT.replace(hour=10, minute=1) - NIGHT)
+    assert hass.states.get(RELEASE_SENSOR).state == "2027-01-04T16:45:00+00:00"
