@@ -1,6 +1,6 @@
 """Both blueprints validate, and run in real automations against the integration."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 import json
 from pathlib import Path
 import shutil
@@ -31,9 +31,12 @@ from .conftest import (
     closed_time,
     closed_times,
     open_slot,
+    set_up,
+    stored,
     subentry_device,
     watch,
 )
+from .test_cadence import NIGHT, STORE_KEY, daytime_openings
 from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -398,6 +401,61 @@ async def test_one_automation_shows_every_watch_in_home_assistant(
         )
     else:
         assert set(shown) == {tags[fort_erie_event]}
+
+
+async def test_a_pre_alert_comes_before_an_expected_release(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    blueprints: None,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    # Blaine, with a month of history: the first Monday's window opens at 08:45 there.
+    freezer.move_to(NIGHT.replace(hour=8))
+    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
+    await set_up(hass, config_entry)
+    sensor = "sensor.blaine_wa_us_next_expected_release"
+    assert hass.states.get(sensor).state == "2026-12-07T16:45:00+00:00"
+    await automation(
+        hass,
+        "announce_openings.yaml",
+        ANNOUNCE | {"release_sensors": [sensor], "pre_alert_minutes": 10},
+    )
+
+    await advance(hass, freezer, timedelta(minutes=30))  # 08:30: not yet
+    assert calls["phone"] == []
+    await advance(hass, freezer, timedelta(minutes=6))  # 08:36: within 10 minutes
+    (phone,) = calls["phone"]
+    assert phone.data["title"] == "NEXUS: a release is expected soon"
+    assert phone.data["message"] == (
+        f"New interview slots are expected at Blaine, WA, US within 10 min: log in now at "
+        f"{BOOKING_URL}"
+    )
+    assert phone.data["data"]["tag"] == "nexus-release-expected"
+    for _ in range(5):  # once per window
+        await advance(hass, freezer, timedelta(minutes=1))
+    assert len(calls["phone"]) == 1
+
+
+async def test_no_pre_alert_unless_asked(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    blueprints: None,
+    simulator: RunningSimulator,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    calls: dict[str, list[ServiceCall]],
+) -> None:
+    freezer.move_to(NIGHT.replace(hour=8))
+    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
+    await set_up(hass, config_entry)
+    sensor = "sensor.blaine_wa_us_next_expected_release"
+    await automation(hass, "announce_openings.yaml", ANNOUNCE | {"release_sensors": [sensor]})
+    for _ in range(10):
+        await advance(hass, freezer, timedelta(minutes=5))
+    assert calls["phone"] == []
 
 
 def card_picker_admits(device: dr.DeviceEntry) -> bool:
