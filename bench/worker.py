@@ -400,13 +400,7 @@ async def latency(sim: str, port: int, trials: int, interval: float) -> dict[str
     The integration polls on its own schedule, scaled from its production interval (and
     jitter) down to `interval` seconds, so that many trials fit in minutes.
     """
-    const = importlib.import_module("custom_components.nexus.const")
-    _scale_polling(
-        interval,
-        const.SLOT_INTERVAL.total_seconds(),
-        const.SLOT_JITTER_SECONDS,
-        const.SLOT_FLOOR.total_seconds(),
-    )
+    _scale_polling_to(interval)
     centre = 5020
     await _control(sim, "/regenerate", open_slots=10, locations=[centre])
     hass, _database = await _start("latency", [centre], sim, port)
@@ -436,6 +430,17 @@ async def latency(sim: str, port: int, trials: int, interval: float) -> dict[str
     await hass.async_stop()
     gaps = [b - a for a, b in pairwise(polls)]
     return {"interval_s": interval, "period_s": statistics.mean(gaps), "waits_s": waits}
+
+
+def _scale_polling_to(interval: float) -> None:
+    """Scale the integration's polling, from its own interval down to `interval` seconds."""
+    const = importlib.import_module("custom_components.nexus.const")
+    _scale_polling(
+        interval,
+        const.SLOT_INTERVAL.total_seconds(),
+        const.SLOT_JITTER_SECONDS,
+        const.SLOT_FLOOR.total_seconds(),
+    )
 
 
 def _scale_polling(interval: float, production: float, jitter: float, floor: float) -> None:
@@ -572,13 +577,7 @@ async def release(sim: str, port: int, size: int, interval: float) -> dict[str, 
     phone about both: what it sends is counted, per watch. Polling is scaled down to
     `interval` seconds, as in the latency case.
     """
-    const = importlib.import_module("custom_components.nexus.const")
-    _scale_polling(
-        interval,
-        const.SLOT_INTERVAL.total_seconds(),
-        const.SLOT_JITTER_SECONDS,
-        const.SLOT_FLOOR.total_seconds(),
-    )
+    _scale_polling_to(interval)
     centre = 5020
     await _control(sim, "/regenerate", open_slots=10, locations=[centre])
     hass, _database = await _start("release", [centre], sim, port, automations=True)

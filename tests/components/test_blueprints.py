@@ -1,6 +1,6 @@
 """Both blueprints validate, and run in real automations against the integration."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 import json
 from pathlib import Path
 import shutil
@@ -31,12 +31,10 @@ from .conftest import (
     closed_time,
     closed_times,
     open_slot,
-    set_up,
-    stored,
     subentry_device,
     watch,
 )
-from .test_cadence import NIGHT, STORE_KEY, daytime_openings
+from .test_cadence import NIGHT, watched_for_a_month
 from .test_event import EVENT_ENTITY
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints"
@@ -413,9 +411,7 @@ async def test_a_pre_alert_comes_before_an_expected_release(
     calls: dict[str, list[ServiceCall]],
 ) -> None:
     # Blaine, with a month of history: the first Monday's window opens at 08:45 there.
-    freezer.move_to(NIGHT.replace(hour=8))
-    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
-    await set_up(hass, config_entry)
+    await watched_for_a_month(hass, hass_storage, config_entry, freezer, NIGHT.replace(hour=8))
     sensor = "sensor.blaine_wa_us_next_expected_release"
     assert hass.states.get(sensor).state == "2026-12-07T16:45:00+00:00"
     await automation(
@@ -448,9 +444,7 @@ async def test_no_pre_alert_unless_asked(
     freezer: FrozenDateTimeFactory,
     calls: dict[str, list[ServiceCall]],
 ) -> None:
-    freezer.move_to(NIGHT.replace(hour=8))
-    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
-    await set_up(hass, config_entry)
+    await watched_for_a_month(hass, hass_storage, config_entry, freezer, NIGHT.replace(hour=8))
     sensor = "sensor.blaine_wa_us_next_expected_release"
     await automation(hass, "announce_openings.yaml", ANNOUNCE | {"release_sensors": [sensor]})
     for _ in range(10):

@@ -50,6 +50,19 @@ def daytime_openings(now: datetime) -> dict[str, Any]:
     return {"centres": {str(BLAINE): CentreHistory(BLAINE, openings).as_data()}}
 
 
+async def watched_for_a_month(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    at: datetime,
+) -> None:
+    """Start Home Assistant at `at` with Blaine's month of daytime openings stored."""
+    freezer.move_to(at)
+    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(at.astimezone(UTC)))
+    await set_up(hass, entry)
+
+
 async def requests_during(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -73,9 +86,7 @@ async def test_the_scheduler_sees_the_planned_cadence(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    freezer.move_to(NIGHT)
-    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
-    await set_up(hass, config_entry)
+    await watched_for_a_month(hass, hass_storage, config_entry, freezer, NIGHT)
 
     # At night, with no opening at these hours in a month: every 5 minutes (and its jitter).
     night = await requests_during(hass, freezer, simulator, timedelta(minutes=30))
@@ -107,9 +118,7 @@ async def test_the_next_release_is_shown_and_on_the_calendar(
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    freezer.move_to(NIGHT)
-    hass_storage[STORE_KEY] = stored(STORE_KEY, daytime_openings(NIGHT.astimezone(UTC)))
-    await set_up(hass, config_entry)
+    await watched_for_a_month(hass, hass_storage, config_entry, freezer, NIGHT)
 
     # The published rule: this first Monday, 08:45-10:00 at Blaine.
     shown = hass.states.get(RELEASE_SENSOR)
