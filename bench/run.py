@@ -19,6 +19,8 @@ from typing import Any
 from simulator import load_scenario
 from simulator.process import free_port, start_simulator
 
+from . import cadence_sim
+
 ROOT = Path(__file__).parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 NEXUS_IDS = sorted(
@@ -271,6 +273,54 @@ def release_text(figures: dict[str, Any]) -> str:
     )
 
 
+def cadence_text(figures: dict[str, Any], seeds: int) -> str:
+    """Compare the planner with the fixed minute, both models (bench/cadence_sim.py)."""
+    rows = [
+        (
+            "| model | polling | caught | bookable (spread of the runs) | released slots "
+            "alerted within 30 s | released slots bookable | slot requests a day | most in one "
+            "minute |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, r in figures.items():
+        model, way = name.split(" ", 1)
+        released = (
+            f"{r['released_within_30_s_pct']:.0f} % | {r['released_bookable_pct']:.0f} %"
+            if r["released"]
+            else "(none) | (none)"
+        )
+        rows.append(
+            f"| {model} | {way} | {r['caught_pct']:.1f} % | {r['bookable_pct']:.1f} % "
+            f"({r['bookable_spread']:.1f}) | {released} | {r['requests_per_day']:.0f} | "
+            f"{r['most_requests_in_a_minute']:.0f} |"
+        )
+    shares = ", ".join(
+        f"{hour:02d}h {share:.1f}" for hour, share in enumerate(cadence_sim.hourly_share("W"))
+    )
+    night = sum(cadence_sim.hourly_share("W")[h] for h in (*range(22, 24), *range(7)))
+    return (
+        "## The cadence planner against a fixed minute\n\n"
+        f"Simulated weeks at one centre, {seeds} per model and way (each with its own openings, "
+        "history and jitter; figures are their means): the polls fall where the integration's "
+        "own planner puts them (the coordinator's code, jitter included), and an opening is "
+        "seen at the first poll while it is open. The planner learns from the 30 days before "
+        f"the week, made by the same model. {cadence_sim.OPENINGS_PER_DAY} openings a day, "
+        "lifetimes log-uniform from 30 s to 10 min. Model U: uniform in time. Model W: by hour "
+        f"of the day, in percent of a day's openings: {shares} ({night:.0f} % from 22:00 to "
+        f"07:00), plus the first Monday's release at 09:00 of {cadence_sim.RELEASE_SLOTS} "
+        "slots with lifetimes from 1 to 10 min. Bookable: seen with at least 60 s left.\n\n"
+        + "\n".join(rows)
+        + "\n\nThe planner's bookable rate less the fixed minute's, on the same weeks: "
+        + "; ".join(
+            f"model {name.split()[0]} {gain[0]:+.1f} points (from {gain[1]:+.1f} to {gain[2]:+.1f})"
+            for name, r in figures.items()
+            if (gain := r.get("bookable_gain"))
+        )
+        + ".\n"
+    )
+
+
 HISTORY_FIELDS = ("cpu_ms", "cpu_same_ms", "history_ms", "write_ms", "openings_stored")
 
 
@@ -330,6 +380,7 @@ def report(  # noqa: PLR0917
     latency: dict[str, Any],
     catch: dict[str, dict[str, float]],
     released: dict[str, Any],
+    cadence: tuple[dict[str, Any], int],
     history: tuple[dict[str, dict[str, float]], int],
 ) -> str:
     """Format the results as Markdown."""
@@ -354,6 +405,8 @@ def report(  # noqa: PLR0917
         + _catch_text(catch)
         + "\n"
         + release_text(released)
+        + "\n"
+        + cadence_text(*cadence)
         + "\n"
         + _history_text(*history)
     )
@@ -405,6 +458,9 @@ def main() -> None:
         print(f"bench: catch rate: {catch}", flush=True)
         released = run_worker("release", sim, RELEASE_SLOTS, interval)
         print(f"bench: release: {released}", flush=True)
+        seeds = (1,) if args.smoke else tuple(range(1, 11))
+        cadence = cadence_sim.compare(seeds)
+        print(f"bench: cadence: {cadence}", flush=True)
         history_repeats = 1 if args.smoke else 3
         history = history_cost(
             sim,
@@ -416,7 +472,16 @@ def main() -> None:
         simulator.terminate()
         simulator.wait(timeout=30)
     text = "# Benchmark results\n\n" + report(
-        results, ks, ss, repeats, cycles, latency, catch, released, (history, history_repeats)
+        results,
+        ks,
+        ss,
+        repeats,
+        cycles,
+        latency,
+        catch,
+        released,
+        (cadence, len(seeds)),
+        (history, history_repeats),
     )
     took = time.perf_counter() - started
     text += f"\nRun: `scripts/bench{' --smoke' if args.smoke else ''}`, {took:.0f} s.\n"
@@ -428,6 +493,7 @@ def main() -> None:
             "latency": latency,
             "catch": catch,
             "release": released,
+            "cadence": cadence,
             "history": history,
             "seconds": took,
         }

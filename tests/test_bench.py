@@ -44,6 +44,15 @@ def test_bench_smoke(tmp_path: Path) -> None:
     release = figures["release"]
     assert set(release["told_per_alert"].values()) == {40}
     assert list(release["per_watch"].values()) == [{"alerts": 1, "withdrawals": 1}] * 2
+    # The planner against the fixed minute, on a simulated week of each model.
+    cadence = figures["cadence"]
+    assert set(cadence) == {"U fixed 60 s", "U planner", "W fixed 60 s", "W planner"}
+    for way in cadence.values():
+        assert 0 < way["bookable_pct"] <= way["caught_pct"] <= 100
+        assert way["most_requests_in_a_minute"] <= 4
+    fixed, planned = cadence["W fixed 60 s"], cadence["W planner"]
+    assert abs(planned["requests_per_day"] / fixed["requests_per_day"] - 1) < 0.01
+    assert planned["released_within_30_s_pct"] == 100
     # The same case without and with the fullest history the integration keeps.
     assert figures["history"]["1 10 with"]["openings_stored"] == 3000
     assert figures["history"]["1 10 without"]["openings_stored"] < 3000
@@ -53,4 +62,5 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "| 1 | 10 | (b) rest + template |" in text
     assert "Detection latency, measured: 2 openings" in text
     assert "Catch rate, measured" in text
+    assert "| W | planner |" in text
     assert "Notifications per watch: 1 for the release (goal 1; its alert counted 40" in text

@@ -194,6 +194,10 @@ class CentrePlan:
                 return max(segment.start, last + timedelta(seconds=FASTEST))
         return after
 
+    def wait(self, last: datetime, jitter: float) -> float:
+        """Seconds from a poll at `last` to the next, stretched by `jitter` (1 and a little)."""
+        return (self.next_poll(last) - last).total_seconds() * jitter
+
     def expected_release(self, now: datetime) -> ExpectedRelease | None:
         """Return the release window open at `now` or the next; None with no basis."""
         if self.release is None:

@@ -282,8 +282,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             if cid in listed:
                 centre = self._plan(cid, now, clock)
                 last = now - timedelta(seconds=clock - asked)
-                wait = (centre.next_poll(last) - last).total_seconds() * jitter
-                self._next_poll[cid] = asked + wait
+                self._next_poll[cid] = asked + centre.wait(last, jitter)
         soonest = min(self._next_poll.values(), default=None)
         self.update_interval = (
             SLOT_INTERVAL * jitter
