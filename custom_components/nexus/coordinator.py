@@ -117,6 +117,9 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         except TTPRefusedError as err:
             raise self._refused(err, clock) from err
         except TTPError as err:
+            # A failing scheduler is asked again at the fixed minute, never at a release
+            # window's pace; the centres stay due.
+            self.update_interval = SLOT_INTERVAL * self._jitter()
             raise update_failed(err) from err
         self._recovered(now, clock)
         data, seen = build(self.data, answers, self._watches, self._seen, self._known.canadian)
@@ -273,9 +276,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         """Plan each watched centre's next poll, and wake for the soonest."""
         if self._refusals.recovered():
             async_set_refused_issue(self.hass, refused=False)
-        # A little jitter, the same share of each interval (up to 5 s of a minute), so that
-        # many homes do not poll the scheduler in step.
-        jitter = 1 + random.uniform(0, SLOT_JITTER_SECONDS / SLOT_INTERVAL.total_seconds())  # noqa: S311
+        jitter = self._jitter()
         listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
         self._next_poll = {c: t for c, t in self._next_poll.items() if c in listed}
         for cid, asked in self._requests.asked().items():
@@ -289,6 +290,14 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             if soonest is None
             else timedelta(seconds=max(soonest - clock, DUE_EARLY))
         )
+
+    @staticmethod
+    def _jitter() -> float:
+        """Return a little jitter: the share of an interval (up to 5 s of a minute) added.
+
+        The same share for each interval, so that many homes do not poll in step.
+        """
+        return 1 + random.uniform(0, SLOT_JITTER_SECONDS / SLOT_INTERVAL.total_seconds())  # noqa: S311
 
     def _plan(self, location_id: int, now: datetime, clock: float) -> cadence.CentrePlan:
         """Return the centre's cadence, made again every hour and when a release is recorded."""

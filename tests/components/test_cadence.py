@@ -106,6 +106,14 @@ async def test_the_scheduler_sees_the_planned_cadence(
     resumed = await requests_during(hass, freezer, simulator, timedelta(minutes=3))
     assert sum(resumed) >= 9  # the window's cadence again
 
+    # A failing scheduler is not asked at the window's pace: once a minute until it answers.
+    simulator.state.set_fault("slots", "status", {"status": 503})
+    failing = await requests_during(hass, freezer, simulator, timedelta(minutes=5))
+    assert sum(failing) <= 6
+    simulator.state.clear_faults()
+    resumed = await requests_during(hass, freezer, simulator, timedelta(minutes=3))
+    assert sum(resumed) >= 9
+
 
 RELEASE_SENSOR = "sensor.blaine_wa_us_next_expected_release"
 CALENDAR = "calendar.blaine_wa_us_open_slots"
