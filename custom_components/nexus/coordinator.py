@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import math
 import random
 import time
-from typing import override
+from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -103,6 +103,20 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         )
         self._known, self._seen = kept.centres, kept.seen
         self._book = OpeningsBook(kept.histories, self._watches)
+
+    def polling_plan(self) -> dict[str, Any]:
+        """Each watched centre's planned interval now, and when it is asked next (seconds)."""
+        now, clock = dt_util.utcnow(), time.monotonic()
+        return {
+            str(cid): {
+                "interval_seconds": round(made[2].interval(now), 1),
+                "next_poll_in_seconds": round(self._next_poll[cid] - clock, 1)
+                if cid in self._next_poll
+                else None,
+                "shaped_by_history": made[2].rates is not None,
+            }
+            for cid, made in sorted(self._plans.items())
+        }
 
     def history(self, location_id: int) -> CentreHistory | None:
         """Return a centre's history of openings, to be read."""

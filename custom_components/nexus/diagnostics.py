@@ -32,6 +32,7 @@ async def async_get_config_entry_diagnostics(
         "update_interval_seconds": coordinator.update_interval.total_seconds()
         if coordinator.update_interval
         else None,
+        "cadence": coordinator.polling_plan(),
         "subentries": [
             async_redact_data(s, TO_REDACT) if s["subentry_type"] == SUBENTRY_CARD else s
             for s in subentries
@@ -44,6 +45,7 @@ async def async_get_config_entry_diagnostics(
                 "listed": watch.location is not None,
                 "matching_slots": len(watch.matching),
                 "next_slot": watch.matching[0].start.isoformat() if watch.matching else None,
+                "next_expected_release": watch.release.start.isoformat() if watch.release else None,
                 "backlog": {
                     "days_to_soonest": watch.backlog.days_to_soonest,
                     "open_places_30d": watch.backlog.open_places_30d,

@@ -24,9 +24,15 @@ async def test_diagnostics(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_entry)
 
     # The port of the stand-in and the polling jitter change from run to run.
-    assert diagnostics == snapshot(exclude=props("scheduler", "update_interval_seconds"))
+    assert diagnostics == snapshot(
+        exclude=props("scheduler", "update_interval_seconds", "next_poll_in_seconds")
+    )
     assert diagnostics["scheduler"] == simulator.url
     assert 60 <= diagnostics["update_interval_seconds"] <= 65
+    # No history yet: both watched centres every minute, the next poll within one.
+    for centre in diagnostics["cadence"].values():
+        assert centre["interval_seconds"] == 60
+        assert 0 < centre["next_poll_in_seconds"] <= 65
     text = json.dumps(diagnostics)
     assert "Alex" not in text
     assert "2027-06-15" not in text
