@@ -450,21 +450,21 @@ def _scale_polling(interval: float, production: float, jitter: float, floor: flo
     """
     scale = interval / production
     coordinator = importlib.import_module("custom_components.nexus.coordinator")
+    # Home Assistant wakes a coordinator up to a second early or late (it rounds to whole
+    # seconds); the coordinator's own second of leeway (DUE_EARLY) stays as it is.
     vars(coordinator).update(
-        SLOT_INTERVAL=timedelta(seconds=interval),
-        SLOT_JITTER_SECONDS=jitter * scale,
-        DUE_EARLY=coordinator.DUE_EARLY * scale,
+        SLOT_INTERVAL=timedelta(seconds=interval), SLOT_JITTER_SECONDS=jitter * scale
     )
     api = importlib.import_module("custom_components.nexus.api")
     vars(api).update(SLOT_FLOOR=timedelta(seconds=floor * scale))
     alerts = importlib.import_module("custom_components.nexus.alerts")
     vars(alerts).update(CAP_WINDOW=alerts.CAP_WINDOW * scale)
-    # The planned cadence (no history here: the even day, every `interval`).
+    # The planned cadence (no history here: the even day), every `interval`.
     cadence = importlib.import_module("custom_components.nexus.cadence")
     vars(cadence).update(
         FASTEST=cadence.FASTEST * scale,
         SLOWEST=cadence.SLOWEST * scale,
-        DAILY_POLLS=cadence.DAILY_POLLS / scale,
+        DAILY_POLLS=86400 / interval,
     )
 
 

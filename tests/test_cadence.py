@@ -145,6 +145,9 @@ def test_a_centre_learns_its_own_release_rule() -> None:
 def test_scattered_releases_leave_the_published_rule() -> None:
     releases = [at(date(2026, 11, d), 6) for d in (3, 12, 20, 23)]  # Tue, Thu, Fri, Mon
     assert release_rule(daytime_history(releases=releases), TORONTO) == PUBLISHED_RULE
+    # Blocks published minutes apart on one day are one day's release: no rule yet.
+    releases = [at(date(2026, 12, 3), 22, 16), at(date(2026, 12, 3), 22, 31)]
+    assert release_rule(daytime_history(releases=releases), TORONTO) == PUBLISHED_RULE
     # The same weekday of the month, but hours apart: no window to watch either.
     releases = [at(date(2026, 10, 6), 6), at(date(2026, 11, 3), 15)]  # first Tuesdays
     assert release_rule(daytime_history(releases=releases), TORONTO) == PUBLISHED_RULE

@@ -114,21 +114,24 @@ def _nth(day: date) -> int:
 def release_rule(history: CentreHistory, zone: tzinfo) -> ReleaseRule:
     """Return the centre's own release rule when its releases follow one, else the published.
 
-    A rule is followed by at least MIN_RELEASES releases and by at least half of them: the
-    same weekday of the month (the first Monday), else the same weekday every week.
+    A rule is followed on at least MIN_RELEASES days and on at least half of the days with
+    a release: the same weekday of the month (the first Monday), else the same weekday every
+    week. Days, not releases: blocks published minutes apart are one day's release.
     """
     local = [r.at.astimezone(zone) for r in history.releases]
-    if len(local) < MIN_RELEASES:
+    days = {m.date() for m in local}
+    if len(days) < MIN_RELEASES:
         return PUBLISHED_RULE
     groups: dict[tuple[int, int | None], list[datetime]] = {}
     for moment in local:
         groups.setdefault((moment.weekday(), _nth(moment.date())), []).append(moment)
         groups.setdefault((moment.weekday(), None), []).append(moment)
-    # Most releases first; a monthly rule before a weekly one that has no more.
-    (weekday, nth), followed = max(
-        groups.items(), key=lambda item: (len(item[1]), item[0][1] is not None)
-    )
-    if len(followed) < MIN_RELEASES or 2 * len(followed) < len(local):
+
+    followed_on = {rule: len({m.date() for m in moments}) for rule, moments in groups.items()}
+    # Most days first; a monthly rule before a weekly one that has no more.
+    weekday, nth = max(groups, key=lambda rule: (followed_on[rule], rule[1] is not None))
+    followed = groups[weekday, nth]
+    if followed_on[weekday, nth] < MIN_RELEASES or 2 * followed_on[weekday, nth] < len(days):
         return PUBLISHED_RULE
     times = sorted(m.replace(tzinfo=None) - datetime.combine(m.date(), time()) for m in followed)
     start = max(times[0] - RELEASE_MARGIN, timedelta())
