@@ -32,7 +32,7 @@ MIN_OPENINGS = 20
 # only four or five of each weekday.
 WEEK_WEIGHT = 0.5
 # Releases are looked for in the last 90 days (what the history keeps); a centre's own rule
-# needs at least this many releases that follow it.
+# needs releases that follow it on at least this many days.
 MIN_RELEASES = 2
 # A learned window opens this long before the earliest release seen in it, and closes this
 # long after the latest (a release is recorded at the poll that saw it, up to a period late).
