@@ -33,6 +33,17 @@ async def async_get_config_entry_diagnostics(
         if coordinator.update_interval
         else None,
         "cadence": coordinator.polling_plan(),
+        # What the history of openings holds per watched centre: counts only.
+        "history": {
+            str(cid): {
+                "openings": len(history.openings),
+                "gone": sum(o.gone is not None for o in history.openings),
+                "releases": len(history.releases),
+                "open_now": len(history.open_keys),
+            }
+            for cid in sorted({w.location_id for w in data.watches.values()})
+            if (history := coordinator.history(cid)) is not None
+        },
         "subentries": [
             async_redact_data(s, TO_REDACT) if s["subentry_type"] == SUBENTRY_CARD else s
             for s in subentries
