@@ -14,6 +14,7 @@ Two models of a centre's openings (its clock, America/Toronto):
   with lifetimes uniform from 1 to 10 min.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -123,7 +124,7 @@ def run(model: str, planned: bool, seed: int) -> dict[str, float]:
     times = list(polls(planned, known, random.Random(seed + 2)))
     caught = bookable = released = released_fast = released_bookable = 0
     for slot in week:
-        index = _first_at_or_after(times, slot.opened)
+        index = bisect_left(times, slot.opened)
         seen = times[index] if index < len(times) else None
         left = slot.lifetime - (seen - slot.opened).total_seconds() if seen else -1
         caught += left > 0
@@ -132,9 +133,7 @@ def run(model: str, planned: bool, seed: int) -> dict[str, float]:
             released += 1
             released_bookable += left >= BOOKING_S
             released_fast += left > 0 and (seen - slot.opened).total_seconds() <= 30  # type: ignore[operator]
-    busiest = max(
-        _first_at_or_after(times, t + timedelta(seconds=60)) - i for i, t in enumerate(times)
-    )
+    busiest = max(bisect_left(times, t + timedelta(seconds=60)) - i for i, t in enumerate(times))
     return {
         "openings": len(week),
         "caught_pct": 100 * caught / len(week),
@@ -145,17 +144,6 @@ def run(model: str, planned: bool, seed: int) -> dict[str, float]:
         "requests_per_day": len(times) / 7,
         "most_requests_in_a_minute": busiest,
     }
-
-
-def _first_at_or_after(times: list[datetime], moment: datetime) -> int:
-    low, high = 0, len(times)
-    while low < high:
-        middle = (low + high) // 2
-        if times[middle] < moment:
-            low = middle + 1
-        else:
-            high = middle
-    return low
 
 
 def hourly_share(model: str) -> list[float]:

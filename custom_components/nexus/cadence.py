@@ -41,6 +41,11 @@ RELEASE_MARGIN = timedelta(minutes=15)
 RELEASE_MAX_WINDOW = timedelta(hours=3)
 
 
+def _nth(day: date) -> int:
+    """Return the rank of a day's weekday in its month (1: the first Monday)."""
+    return (day.day - 1) // 7 + 1
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseRule:
     """When a centre publishes its blocks of times: a weekday of the month, a time of day.
@@ -58,9 +63,7 @@ class ReleaseRule:
 
     def window(self, day: date, zone: tzinfo) -> tuple[datetime, datetime] | None:
         """Return the window on `day` (centre time), or None when it has none that day."""
-        if day.weekday() != self.weekday or (
-            self.nth is not None and (day.day - 1) // 7 + 1 != self.nth
-        ):
+        if day.weekday() != self.weekday or (self.nth is not None and _nth(day) != self.nth):
             return None
         return (
             datetime.combine(day, self.start, zone).astimezone(UTC),
@@ -105,10 +108,6 @@ class ExpectedRelease:
             found.append((window[0].astimezone(self.zone), window[1].astimezone(self.zone)))
             moment = window[1]
         return found
-
-
-def _nth(day: date) -> int:
-    return (day.day - 1) // 7 + 1
 
 
 def release_rule(history: CentreHistory, zone: tzinfo) -> ReleaseRule:
@@ -290,9 +289,8 @@ def hourly_rates(history: CentreHistory, zone: tzinfo, now: datetime) -> list[fl
     """Return openings per hour of the week (Monday 00:00 centre time first) in the basis.
 
     None when there are too few to shape the week, or the centre has not been watched for the
-    whole basis. Half of each hour's weight is its own
-    hour of the week, half the same hour of every day; an hour of the day with no opening
-    in the basis has none at all.
+    whole basis. Half of each hour's weight is its own hour of the week, half the same hour
+    of every day; an hour of the day with no opening in the basis has none at all.
     """
     since = now - BASIS
     opened = [o.opened.astimezone(zone) for o in history.openings if o.opened >= since]

@@ -202,7 +202,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._centres, self._labels = nexus, centre_labels(nexus.values())
             canadian = {cid: self._labels[cid] for cid, c in nexus.items() if c.canadian}
             self._known = self._known.listed(canadian, nexus.keys(), dt_util.as_local(now).date())
-        listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
+        listed = self._watched_listed()
         queries = slot_queries(self._watches, listed)
         floors = self._floors(listed, clock)
         due = [cid for cid in sorted(listed) if self._capacity_due.is_due(cid, clock)]
@@ -274,6 +274,10 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         failure.retry_after = backoff.total_seconds()
         return failure
 
+    def _watched_listed(self) -> set[int]:
+        """Return the watched centres the scheduler lists now: their slots are asked for."""
+        return {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
+
     def _floors(self, listed: AbstractSet[int], clock: float) -> dict[int, float | None]:
         """How old each centre's last answer may be in this update (see Requests.slots).
 
@@ -291,7 +295,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         if self._refusals.recovered():
             async_set_refused_issue(self.hass, refused=False)
         jitter = self._jitter()
-        listed = {cid for cid, _wishes in self._watches.values()} & self._centres.keys()
+        listed = self._watched_listed()
         self._next_poll = {c: t for c, t in self._next_poll.items() if c in listed}
         for cid, asked in self._requests.asked().items():
             if cid in listed:
