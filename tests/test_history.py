@@ -17,10 +17,16 @@ from custom_components.nexus.history import (
     Opening,
     Release,
 )
-from custom_components.nexus.history_figures import OpeningFigures, WatchTally, fits, summary
+from custom_components.nexus.history_figures import (
+    OpeningFigures,
+    OpeningsBook,
+    WatchTally,
+    fits,
+    summary,
+)
 from custom_components.nexus.ttp import Slot
 from custom_components.nexus.ttp.fields import LIMITS
-from custom_components.nexus.watch import Wishes
+from custom_components.nexus.watch import CentreSlots, Wishes
 
 TORONTO = ZoneInfo("America/Toronto")
 T0 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -328,6 +334,7 @@ def reference(history: CentreHistory, wishes: Wishes, now: datetime) -> OpeningF
         ),
         last_release=release.at if release else None,
         released=release.slots if release else None,
+        total=0,
     )
 
 
@@ -347,7 +354,7 @@ def test_figures_count_what_fits_the_watch_in_their_windows() -> None:
         [Release(now - timedelta(days=2), 24)],
     )
     mornings = WatchTally(Wishes(time_until=time(12)), TORONTO)
-    value = mornings.update(history, now)
+    value = mornings.update(history, now, 0)
     assert value.week == 3
     assert value.lifetime_minutes == 3  # median of 1, 3, 5
     assert value.last_release == now - timedelta(days=2)
@@ -357,12 +364,12 @@ def test_figures_count_what_fits_the_watch_in_their_windows() -> None:
     assert len(value.per_day) == 7
     assert value.usual_hours[0] == "13:00"
     # Unchanged, the same object; five days on, the opening of 2 days ago has left the week.
-    assert mornings.update(history, now + timedelta(hours=5)) is value
+    assert mornings.update(history, now + timedelta(hours=5), 0) is value
     five_days_on = now + timedelta(days=5, seconds=1)
-    later = mornings.update(history, five_days_on)
+    later = mornings.update(history, five_days_on, 0)
     assert later.week == 2
     assert later == reference(history, Wishes(time_until=time(12)), five_days_on)
-    every = WatchTally(Wishes(), TORONTO).update(history, now)
+    every = WatchTally(Wishes(), TORONTO).update(history, now, 0)
     assert every.week == 4
     assert every.lifetime_minutes == 4  # median of 1, 3, 5, 120
 
@@ -387,7 +394,7 @@ def test_figures_kept_change_by_change_equal_their_definition(seed: int) -> None
             open_now[new.key] = new
         history.observe(dict(open_now), lambda _s: rng.choice([1, 2]), now)
         for tally, wish in zip(tallies, wishes, strict=True):
-            assert tally.update(history, now) == reference(history, wish, now)
+            assert tally.update(history, now, 0) == reference(history, wish, now)
     assert len(history.openings) > 150
 
 
@@ -405,3 +412,31 @@ def test_a_centre_no_longer_watched_follows_nothing_and_ages_out() -> None:
     history.prune(now + HISTORY_KEPT + MINUTE)
     assert history.openings == []
     assert history.version == version + 1
+
+
+def answer(*slots: Slot) -> CentreSlots:
+    """Fort Erie's open slots as the coordinator hands them over, one place each."""
+    return CentreSlots(slots, {s.key: s for s in slots}, {}, 1, {})
+
+
+def test_each_watch_counts_its_openings_for_good() -> None:
+    watches = {
+        "mornings": (5022, Wishes(time_until=time(12))),
+        "any": (5022, Wishes()),
+        "elsewhere": (5020, Wishes()),
+    }
+    book = OpeningsBook({}, watches, {"any": 7, "gone": 3})
+    assert book.totals == {"mornings": 0, "any": 7, "elsewhere": 0}
+    book.update({5022: answer(A)}, T0)  # the first update counts nothing
+    book.update({5022: answer(A, C)}, T0 + MINUTE)  # C is in the afternoon
+    book.update({5022: answer(A, B, C)}, T0 + 2 * MINUTE)
+    assert book.totals == {"mornings": 1, "any": 9, "elsewhere": 0}
+    # A release is not openings; nor is a slot that goes.
+    block = [slot(6, hour) for hour in range(8, 8 + RELEASE_MIN_SLOTS)]
+    book.update({5022: answer(A, *block)}, T0 + 3 * MINUTE)
+    assert book.totals == {"mornings": 1, "any": 9, "elsewhere": 0}
+    # The history forgets after 90 days; the totals do not go down.
+    later = T0 + HISTORY_KEPT + timedelta(days=1)
+    book.update({5022: answer(A, B, *block)}, later)
+    assert book.histories[5022].openings[0].opened == later
+    assert book.totals == {"mornings": 2, "any": 10, "elsewhere": 0}

@@ -16,9 +16,11 @@ from custom_components.nexus.const import MAX_KNOWN_CENTRES, SLOT_LIMIT
 from custom_components.nexus.history import MAX_OPENINGS, MAX_RELEASES, CentreHistory
 from custom_components.nexus.stored import (
     MAX_CENTRES_KEPT,
+    MAX_TOTAL,
     read_centres,
     read_histories,
     read_seen,
+    read_totals,
 )
 from custom_components.nexus.ttp.fields import LIMITS, is_text
 from tests.strategies import huge_integers, json_of
@@ -119,7 +121,11 @@ files_of_seen = st.one_of(
 files_of_openings = st.one_of(
     json_values,
     st.fixed_dictionaries(
-        {"centres": st.dictionaries(centre_keys, histories | json_values, max_size=4)}
+        {
+            "centres": st.dictionaries(centre_keys, histories | json_values, max_size=4),
+            "totals": st.dictionaries(st.sampled_from([*WATCHES, "gone"]), json_values)
+            | json_values,
+        }
     ),
 )
 
@@ -175,3 +181,7 @@ def test_any_openings_file_reads_as_bounded_values(data: Any) -> None:
         again, unread = CentreHistory.from_data(cid, json.loads(json.dumps(history.as_data())), NOW)
         assert unread == 0
         assert [o.row() for o in again.openings] == [o.row() for o in history.openings]
+    totals, lost_totals = read_totals(data, WATCHES)
+    assert lost_totals >= 0
+    assert totals.keys() <= set(WATCHES)
+    assert all(type(n) is int and 0 <= n <= MAX_TOTAL for n in totals.values())

@@ -102,7 +102,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._watches.keys(), {cid for cid, _wishes in self._watches.values()}
         )
         self._known, self._seen = kept.centres, kept.seen
-        self._book = OpeningsBook(kept.histories, self._watches)
+        self._book = OpeningsBook(kept.histories, self._watches, kept.totals)
 
     def polling_plan(self) -> dict[str, Any]:
         """Each watched centre's planned interval now, and when it is asked next (seconds)."""
@@ -143,7 +143,7 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
             self._seen = seen
             self._store.save_seen(seen)
         if self._book.update(data.centre_slots, now):
-            self._store.save_openings(self._book.histories)
+            self._store.save_openings(self._book.histories, self._book.totals)
         async_sync_unlisted_issues(
             self.hass,
             self.config_entry,

@@ -36,6 +36,7 @@ class OpeningFigures:
     per_day: tuple[tuple[str, int], ...]  # openings on each of the last 7 dates (centre time)
     last_release: datetime | None  # the centre's
     released: int | None  # slots in that release
+    total: int  # openings that fit the watch since it was added: only ever grows
 
 
 def fits(opening: Opening, wishes: Wishes) -> bool:
@@ -66,10 +67,15 @@ class WatchTally:
         self._at = self.until = datetime.min.replace(tzinfo=UTC)
         self.value: OpeningFigures | None = None
 
-    def update(self, history: CentreHistory, now: datetime) -> OpeningFigures:
+    def update(self, history: CentreHistory, now: datetime, total: int) -> OpeningFigures:
         """Bring the figures to `now`; the same object while they do not change."""
         held = self._at <= now < self.until  # a wall clock set back moves the dates too
-        if self.value is not None and history.version == self._version and held:
+        if (
+            self.value is not None
+            and history.version == self._version
+            and held
+            and total == self.value.total
+        ):
             return self.value
         self._version, self._at = history.version, now
         self._read_new(history)
@@ -101,6 +107,7 @@ class WatchTally:
             ),
             last_release=release.at if release else None,
             released=release.slots if release else None,
+            total=total,
         )
         if self.value is None or value != self.value:
             self.value = value
@@ -191,15 +198,21 @@ class OpeningsBook:
     """The histories of the watched centres, and each watch's figures: the coordinator's."""
 
     def __init__(
-        self, histories: dict[int, CentreHistory], watches: Mapping[str, tuple[int, Wishes]]
+        self,
+        histories: dict[int, CentreHistory],
+        watches: Mapping[str, tuple[int, Wishes]],
+        totals: Mapping[str, int] | None = None,
     ) -> None:
-        """Take the histories read back, and feed those of the watched centres.
+        """Take the histories and totals read back, and feed the watched centres' histories.
 
         A centre no longer watched keeps its history until it ages out (watches are often
         added one at a time, or removed and added again), but follows no open slot: when it
         is watched again, its first update counts nothing.
         """
         self._watches = watches
+        # Each watch's openings since it was added. Unlike the history, never pruned: its
+        # long-term statistic sums it per day, week or month.
+        self._totals = {sid: (totals or {}).get(sid, 0) for sid in watches}
         watched = {cid for cid, _wishes in watches.values()}
         for cid in histories.keys() - watched:
             histories[cid].stop_following()
@@ -214,6 +227,11 @@ class OpeningsBook:
         """The histories, to be read (written to disk, answered by an action)."""
         return MappingProxyType(self._histories)
 
+    @property
+    def totals(self) -> Mapping[str, int]:
+        """Each watch's openings since it was added, to be written to disk."""
+        return MappingProxyType(self._totals)
+
     def update(self, centres: Mapping[int, CentreSlots], now: datetime) -> bool:
         """Show each watched centre's changed slot list to its history; True if one changed.
 
@@ -226,11 +244,19 @@ class OpeningsBook:
                 continue  # the same slots as last time: nothing opened or went
             self._observed[cid] = slots.slots
             history = self._histories.setdefault(cid, CentreHistory(cid))
+            before = history.appended
             changed |= history.observe(slots.first, slots.places, now)
+            if new := history.appended - before:
+                self._count(cid, history.openings[-new:])
         if changed:
             for history in self._histories.values():
                 history.prune(now)
         return changed
+
+    def _count(self, location_id: int, openings: list[Opening]) -> None:
+        for sid, (cid, wishes) in self._watches.items():
+            if cid == location_id:
+                self._totals[sid] += sum(fits(opening, wishes) for opening in openings)
 
     def figures(self, centres: Mapping[int, Location], now: datetime) -> dict[str, OpeningFigures]:
         """Bring each watch's figures to `now`, once its centre is listed (its time zone)."""
@@ -241,7 +267,7 @@ class OpeningsBook:
             tally = self._tallies.get(sid)
             if tally is None:
                 tally = self._tallies[sid] = WatchTally(wishes, centre.time_zone)
-            tally.update(history, now)
+            tally.update(history, now, self._totals[sid])
         return {sid: tally.value for sid, tally in self._tallies.items() if tally.value is not None}
 
     def until(self) -> datetime | None:

@@ -154,6 +154,13 @@ OPENINGS_SENSORS = (
             "per_day": dict(figures.per_day),
         },
     ),
+    # Summed per day, week or month by its long-term statistic (statistics-graph, `change`).
+    NexusOpeningsSensorDescription(
+        key="openings_total",
+        translation_key="openings_total",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda figures: figures.total,
+    ),
     NexusOpeningsSensorDescription(
         key="opening_lifetime",
         translation_key="opening_lifetime",

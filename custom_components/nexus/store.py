@@ -20,7 +20,7 @@ from .centres import KnownCentres
 from .const import DOMAIN, LOGGER, OPENINGS_SAVE_DELAY, SEEN_SAVE_DELAY
 from .history import CentreHistory
 from .repairs import async_set_history_lost_issue
-from .stored import Unreadable, read_centres, read_histories, read_seen
+from .stored import Unreadable, read_centres, read_histories, read_seen, read_totals
 
 STORE_VERSION = 1
 # Far above what the integration writes (the fullest history of all 26 NEXUS centres is about
@@ -39,6 +39,7 @@ class Kept:
     centres: KnownCentres
     seen: dict[str, frozenset[str]]  # per watch, the keys of the slots told
     histories: dict[int, CentreHistory]
+    totals: dict[str, int]  # per watch, the openings counted since it was added
 
 
 class NexusStore:
@@ -70,10 +71,11 @@ class NexusStore:
             self.save_seen(seen)
         stored = await self._load_openings()
         histories, lost = read_histories(stored, now, centres)
-        if _lost(self._openings, stored, lost, "history of openings"):
-            self.save_openings(histories)
-            async_set_history_lost_issue(self._hass, lost)
-        return Kept(centres=known, seen=seen, histories=histories)
+        totals, lost_totals = read_totals(stored, watches)
+        if _lost(self._openings, stored, lost + lost_totals, "history of openings"):
+            self.save_openings(histories, totals)
+            async_set_history_lost_issue(self._hass, lost + lost_totals)
+        return Kept(centres=known, seen=seen, histories=histories, totals=totals)
 
     async def _load_openings(self) -> Any:
         """Read the entry's history; the one file of earlier releases moves to it once."""
@@ -101,14 +103,19 @@ class NexusStore:
             SEEN_SAVE_DELAY,
         )
 
-    def save_openings(self, histories: Mapping[int, CentreHistory]) -> None:
-        """Write the histories in a while: a poll never waits for the disk.
+    def save_openings(
+        self, histories: Mapping[int, CentreHistory], totals: Mapping[str, int]
+    ) -> None:
+        """Write the histories and each watch's total in a while: a poll never waits for it.
 
         Each opening keeps its stored row, so a write converts only the new ones.
         """
         self._save(
             self._openings,
-            lambda: {"centres": {str(cid): histories[cid].as_data() for cid in sorted(histories)}},
+            lambda: {
+                "centres": {str(cid): histories[cid].as_data() for cid in sorted(histories)},
+                "totals": dict(sorted(totals.items())),
+            },
             OPENINGS_SAVE_DELAY,
         )
 

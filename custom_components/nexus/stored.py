@@ -18,6 +18,8 @@ from .ttp.fields import LIMITS, centre_id, is_text
 
 # Statuses and histories of centres kept, at most: the Canadian ones remembered, and others.
 MAX_CENTRES_KEPT: Final = 2 * MAX_KNOWN_CENTRES
+# A watch's openings since it was added: a thousand a day for over a thousand years.
+MAX_TOTAL: Final = 10**9
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +107,14 @@ def read_histories(
         histories[cid], unread = CentreHistory.from_data(cid, stored, now)
         lost += unread
     return histories, lost
+
+
+def read_totals(data: Any, watches: Collection[str]) -> tuple[dict[str, int], int]:
+    """Read the openings counted for each watch that exists (none in earlier releases)."""
+    if isinstance(data, Unreadable):
+        return {}, 0  # counted as lost with the histories
+    stored, lost = _mapping(data, "totals")
+    totals = {
+        sid: n for sid in watches if type(n := stored.get(sid)) is int and 0 <= n <= MAX_TOTAL
+    }
+    return totals, lost + sum(sid in stored and sid not in totals for sid in watches)

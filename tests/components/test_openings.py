@@ -330,3 +330,32 @@ async def test_a_figure_that_moves_during_an_outage_is_right_after_it(
     simulator.state.clear_faults()
     await advance(hass, freezer, CYCLE)
     assert state(hass, WEEK) == "0"
+
+
+async def test_openings_counted_go_on_across_a_restart(
+    hass: HomeAssistant,
+    simulator: RunningSimulator,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    counted = "sensor.blaine_wa_us_openings_counted"
+    mornings = "sensor.blaine_mornings_openings_counted"
+    found = hass.states.get(counted)
+    assert found is not None
+    assert found.state == "0"
+    assert found.attributes["state_class"] == "total_increasing"
+    simulator.state.set_time(BLAINE, afternoon(simulator), 1)
+    await advance(hass, freezer, CYCLE)
+    simulator.state.set_time(BLAINE, afternoon(simulator), 1)
+    await advance(hass, freezer, CYCLE)
+    assert (state(hass, counted), state(hass, mornings)) == ("2", "0")
+
+    # Home Assistant stops (the entry unloads, its files are written) and starts again.
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[STORE_KEY]["data"]["totals"]["watch_blaine"] == 2
+    assert state(hass, counted) == "2"
+    simulator.state.set_time(BLAINE, afternoon(simulator), 1)
+    await advance(hass, freezer, CYCLE)
+    assert state(hass, counted) == "3"

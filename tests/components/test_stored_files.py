@@ -37,7 +37,14 @@ WRONG_SHAPES = {
     "a version from the future": stored("x", {}, version=99),
     "data not an object": stored("x", "not an object"),
     "data of the wrong types": stored(
-        "x", {"canadian": [1], "watches": 5, "centres": {"x": 1}, "interviewing": "yes"}
+        "x",
+        {
+            "canadian": [1],
+            "watches": 5,
+            "centres": {"x": 1},
+            "interviewing": "yes",
+            "totals": {"watch_blaine": -1},
+        },
     ),
 }
 
@@ -67,7 +74,8 @@ async def test_a_file_of_the_wrong_shape_sets_up_and_is_rebuilt(
     rebuilt = hass_storage[key]
     assert rebuilt["version"] == 1
     assert isinstance(rebuilt["data"], dict)
-    assert set(rebuilt["data"]) <= {"canadian", "listed_on", "interviewing", "watches", "centres"}
+    written = {"canadian", "listed_on", "interviewing", "watches", "centres", "totals"}
+    assert set(rebuilt["data"]) <= written
     lost_history = ir.async_get(hass).async_get_issue(DOMAIN, "history_unreadable")
     assert (lost_history is not None) == (key == OPENINGS)
 
