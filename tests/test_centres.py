@@ -11,6 +11,7 @@ from custom_components.nexus.centres import (
     KnownCentres,
     centre_label,
     centre_labels,
+    is_event,
     next_reads,
     notice,
     publishes_times,
@@ -70,6 +71,21 @@ def test_two_centres_with_one_label_are_told_apart() -> None:
     twin = replace(blaine, id=9999)
     labels = centre_labels([blaine, twin])
     assert labels == {5020: "Blaine, WA #5020", 9999: "Blaine, WA #9999"}
+
+
+def test_a_name_with_its_own_brackets_gets_no_second_pair() -> None:
+    lansdowne = replace(BY_ID[5520], name="Lansdowne (Thousand Islands Bridge)")
+    assert centre_label(lansdowne) == "Lansdowne (Thousand Islands Bridge), ON"
+    # Where the name does not hold the town, the place follows in full.
+    bridge = replace(BY_ID[5520], name="Thousand Islands (Hill Island)")
+    assert centre_label(bridge) == "Thousand Islands (Hill Island), Lansdowne, ON"
+    assert centre_label(BY_ID[9040]) == "Singapore (Singapore, U.S. Embassy)"
+
+
+def test_an_enrolment_event_is_told_from_a_centre() -> None:
+    events = {c.id for c in ALL if is_event(c)}
+    assert events == {16482, 16485, 16502}  # Grand Forks, Billings, Detroit: by their names
+    assert is_event(replace(BY_ID[5020], temporary=True))
 
 
 def row(total: int, available: int = 0) -> CapacitySlot:

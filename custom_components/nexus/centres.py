@@ -18,6 +18,9 @@ _GENERIC = re.compile(
     re.IGNORECASE,
 )
 _NOTICE_LENGTH = 300
+# A temporary enrolment event ("DETFO - Detroit FAST Event"): the scheduler does not always
+# mark it `temporary`.
+_EVENT = re.compile(r"\bevent\b", re.IGNORECASE)
 
 
 class CentreStatus(StrEnum):
@@ -51,7 +54,15 @@ def centre_label(location: Location) -> str:
     place = ", ".join(part for part in (city, location.state) if part)
     if _squash(name) == _squash(city):
         return place
+    if "(" in name:  # "Lansdowne (Thousand Islands Bridge)": no second pair of brackets
+        rest = location.state if _squash(city) in _squash(name) else place
+        return f"{name}, {rest}" if rest else name
     return f"{name} ({place})" if place else name
+
+
+def is_event(location: Location) -> bool:
+    """Tell whether a listed "centre" is a temporary enrolment event, not a centre."""
+    return location.temporary or bool(_EVENT.search(location.name))
 
 
 def centre_labels(locations: Iterable[Location]) -> dict[int, str]:

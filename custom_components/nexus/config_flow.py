@@ -1,6 +1,6 @@
 """Config flow: the scheduler service, plus subentries for centre watches and cards."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set as AbstractSet
 from datetime import date, time
 from typing import Any, override
 
@@ -27,7 +27,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .api import create_client, failure_key
-from .centres import centre_labels
+from .centres import CentreStatus, centre_labels, is_event
 from .compat import vol
 from .const import (
     CONF_EARLIEST,
@@ -82,11 +82,30 @@ class NexusConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_WATCH: CentreWatchFlow, SUBENTRY_CARD: MembershipCardFlow}
 
 
-def _centre_options(centres: Mapping[int, Location]) -> list[SelectOptionDict]:
-    """Canadian centres first (most users look for one), then the others, by name."""
+# Beside each centre in the picker, what a user choosing one wants to know first. Marks, not
+# words: the labels are not translated; the field's description says what each means.
+_MARKS: dict[CentreStatus | None, str] = {
+    CentreStatus.INTERVIEWING: "🟢",
+    CentreStatus.NOT_INTERVIEWING: "⚪",
+}
+_WATCHED, _EVENT = "⭐", "🗓"
+
+
+def _centre_options(
+    centres: Mapping[int, Location],
+    status: Mapping[int, CentreStatus | None],
+    watched: AbstractSet[int],
+) -> list[SelectOptionDict]:
+    """Canadian centres first (most users look for one), then the others, events last."""
     labels = centre_labels(centres.values())
-    ordered = sorted(centres.values(), key=lambda c: (not c.canadian, labels[c.id]))
-    return [SelectOptionDict(value=str(c.id), label=labels[c.id]) for c in ordered]
+    ordered = sorted(centres.values(), key=lambda c: (is_event(c), not c.canadian, labels[c.id]))
+
+    def label(centre: Location) -> str:
+        marks = [_EVENT] if is_event(centre) else [_MARKS.get(status.get(centre.id), "")]
+        marks.append(_WATCHED if centre.id in watched else "")
+        return " ".join([*filter(None, marks), labels[centre.id]])
+
+    return [SelectOptionDict(value=str(c.id), label=label(c)) for c in ordered]
 
 
 def _watch_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
@@ -108,12 +127,14 @@ class CentreWatchFlow(ConfigSubentryFlow):
     def __init__(self) -> None:
         """Start without the centre list; it is read once per flow."""
         self._centres: dict[int, Location] = {}
+        self._status: Mapping[int, CentreStatus | None] = {}  # as far as NEXUS has read them
 
     async def _load_centres(self) -> str | None:
         """Read the centre list, from the running coordinator when there is one."""
         entry = self._get_entry()
         if entry.state is ConfigEntryState.LOADED and entry.runtime_data.data:
             self._centres = dict(entry.runtime_data.data.centres)
+            self._status = entry.runtime_data.data.status
             return None
         try:
             self._centres = await create_client(self.hass).get_program_centres()
@@ -123,7 +144,12 @@ class CentreWatchFlow(ConfigSubentryFlow):
         return None
 
     def _schema(self, extra: Mapping[int, str]) -> vol.Schema:
-        options = _centre_options(self._centres)
+        watched = {
+            int(subentry.data[CONF_LOCATION_ID])
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_WATCH
+        }
+        options = _centre_options(self._centres, self._status, watched)
         options += [SelectOptionDict(value=str(cid), label=title) for cid, title in extra.items()]
         return vol.Schema(
             {
@@ -199,7 +225,8 @@ class CentreWatchFlow(ConfigSubentryFlow):
 CARD_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_LABEL): TextSelector(),
-        vol.Required(CONF_EXPIRY): DateSelector(),
+        # Not Required: the frontend would fill in today's date, which is no card's expiry.
+        vol.Optional(CONF_EXPIRY): DateSelector(),
     }
 )
 
@@ -208,9 +235,12 @@ class MembershipCardFlow(ConfigSubentryFlow):
     """Add or change a membership card: whose it is and when it expires."""
 
     def _errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        errors: dict[str, str] = {}
         if not str(user_input.get(CONF_LABEL, "")).strip():
-            return {CONF_LABEL: "label_empty"}
-        return {}
+            errors[CONF_LABEL] = "label_empty"
+        if not user_input.get(CONF_EXPIRY):
+            errors[CONF_EXPIRY] = "expiry_missing"
+        return errors
 
     @staticmethod
     def _data(user_input: Mapping[str, Any]) -> dict[str, Any]:

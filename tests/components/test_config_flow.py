@@ -8,6 +8,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.nexus.compat import vol
 from custom_components.nexus.const import DOMAIN, SUBENTRY_CARD, SUBENTRY_WATCH
 from tests.conftest import RunningSimulator
 
@@ -78,17 +79,19 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
     result = await start_watch(hass, loaded_entry)
     assert result["type"] is FlowResultType.FORM
     options = result["data_schema"].schema["location_id"].config["options"]
-    # Canadian centres come first, so they are easy to find, by the names people know.
+    # Canadian centres come first, so they are easy to find, by the names people know, each
+    # marked with whether it interviews (read at start); a temporary event comes last.
     assert [o["label"] for o in options[:3]] == [
-        "Buffalo-Ft. Erie (Fort Erie, ON)",
-        "Calgary, AB",
-        "Edmonton, AB",
+        "🟢 Buffalo-Ft. Erie (Fort Erie, ON)",
+        "🟢 Calgary, AB",
+        "🟢 Edmonton, AB",
     ]
     canadian = {"AB", "BC", "MB", "NS", "ON", "QC"}
     assert all(o["label"].rstrip(")")[-2:] in canadian for o in options[:11])
     assert not any(o["label"].rstrip(")")[-2:] in canadian for o in options[11:])
-    assert {"value": "5031", "label": "Halifax (Goffs, NS)"} in options
-    assert {"value": str(BLAINE), "label": "Blaine, WA"} in options
+    assert {"value": "5031", "label": "⚪ Halifax (Goffs, NS)"} in options
+    assert {"value": str(BLAINE), "label": "Blaine, WA"} in options  # no status read
+    assert options[-1] == {"value": "16502", "label": "🗓 DETFO - Detroit Event (Detroit, MI)"}
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
@@ -120,6 +123,13 @@ async def test_add_centre_watch(hass: HomeAssistant, loaded_entry: MockConfigEnt
     }
     # No documentation needed: the next-slot sensor exists right away.
     assert hass.states.get("sensor.buffalo_ft_erie_fort_erie_on_next_matching_slot") is not None
+    # The next watch's picker says Fort Erie is watched already.
+    result = await start_watch(hass, loaded_entry)
+    options = result["data_schema"].schema["location_id"].config["options"]
+    assert options[0] == {
+        "value": str(FORT_ERIE),
+        "label": "🟢 ⭐ Buffalo-Ft. Erie (Fort Erie, ON)",
+    }
 
 
 @pytest.mark.parametrize(
@@ -260,6 +270,15 @@ async def test_add_and_reconfigure_card(hass: HomeAssistant, loaded_entry: MockC
         (loaded_entry.entry_id, SUBENTRY_CARD), context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.FORM
+    # As the frontend reads the form: a required date field would show today's date, which
+    # is no card's expiry. The field starts empty, and is asked for when left so.
+    (expiry,) = (key for key in result["data_schema"].schema if key == "expiry_date")
+    assert not isinstance(expiry, vol.Required)
+    assert expiry.default is vol.UNDEFINED
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"label": "Sam"}
+    )
+    assert result["errors"] == {"expiry_date": "expiry_missing"}
 
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"label": "   ", "expiry_date": "2025-01-01"}
