@@ -6,6 +6,8 @@ from datetime import date
 
 import aiohttp
 
+from custom_components.nexus.centres import centre_labels
+from custom_components.nexus.ttp.models import parse_locations
 from simulator import load_scenario
 
 from .provision import DEMO_PASSWORD, DEMO_USER, HomeAssistantAPI, provision_demo
@@ -33,7 +35,8 @@ async def upcoming(session: aiohttp.ClientSession, simulator: str, count: int = 
     async with session.get(f"{simulator}/_control") as reply:
         elapsed = float((await reply.json())["elapsed"])
     scenario = load_scenario("demo")
-    names = {int(c["id"]): f"{c['name'].strip()} ({c['city'].title()})" for c in scenario.locations}
+    # By the labels the integration shows ("Blaine, WA"), not the scheduler's names.
+    names = centre_labels(parse_locations(scenario.locations))
     period = float(scenario.repeat or 0)
     lines: list[str] = []
     for cycle in range(3):

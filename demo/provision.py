@@ -5,8 +5,9 @@ subentry flows), so the demo is set up exactly as a user would have it.
 """
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -186,6 +187,68 @@ async def watch_event_entities(api: HomeAssistantAPI, count: int, timeout: float
             await asyncio.sleep(1)
 
 
+async def add_openings_statistics(api: HomeAssistantAPI, count: int, timeout: float = 60) -> int:
+    """Draw the history the demo starts with (demo/history.py) on the Openings graph.
+
+    Each watch's *Openings counted* starts at 0, and Home Assistant's statistics with it: the
+    days before the demo would show no bar. So each watch's openings, as the integration's
+    own `nexus.get_openings` action gives them, go in as the sensor's hourly statistics. The
+    sensor's own statistics start their sum at 0 (from their first 5-minute row, not from
+    imported hours), so the imported sums run up to 0, from a row a year back: the graph
+    draws the change of the sum per period, right for any window up to a year. Returns how
+    many openings went in.
+    """
+    async with asyncio.timeout(timeout):
+        while True:
+            registry = (await api.websocket({"type": "config/entity_registry/list"}))["result"]
+            counted = {
+                e["entity_id"]: e["device_id"]
+                for e in registry
+                if e["platform"] == "nexus" and e["entity_id"].endswith("_openings_counted")
+            }
+            if len(counted) >= count:
+                break
+            await asyncio.sleep(1)
+    this_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    told = 0
+    for entity_id, device_id in sorted(counted.items()):
+        reply = await api.request(
+            "POST", "/api/services/nexus/get_openings?return_response", json={"watch": device_id}
+        )
+        hours = Counter(
+            hour
+            for o in reply["service_response"]["openings"]
+            if (hour := _hour(o["opened"])) < this_hour  # this hour is the sensor's own
+        )
+        total, seen = sum(hours.values()), 0
+        stats = [
+            {"start": (this_hour - timedelta(days=365)).isoformat(), "state": 0, "sum": -total}
+        ]
+        for hour in sorted(hours):
+            seen += hours[hour]
+            stats.append({"start": hour.isoformat(), "state": seen, "sum": seen - total})
+        metadata = {
+            "has_sum": True,
+            "mean_type": 0,  # none
+            "name": None,
+            "source": "recorder",
+            "statistic_id": entity_id,
+            "unit_class": None,
+            "unit_of_measurement": None,
+        }
+        reply = await api.websocket(
+            {"type": "recorder/import_statistics", "metadata": metadata, "stats": stats}
+        )
+        if not reply.get("success"):
+            raise RuntimeError(f"importing the statistics of {entity_id} failed: {reply}")
+        told += total
+    return told
+
+
+def _hour(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 async def add_announce_automation(api: HomeAssistantAPI) -> bool:
     """Make the demo's announce automation, unless there is one. Return whether it was made.
 
@@ -227,6 +290,8 @@ async def provision_demo(api: HomeAssistantAPI, today: date) -> list[str]:
             entry_id, "membership_card", {"label": "Sam", "expiry_date": expiry.isoformat()}
         )
         news.append(f"added the membership card Sam (expires {expiry.isoformat()})")
+        told = await add_openings_statistics(api, len(DEMO_WATCHES))
+        news.append(f"drew {told} openings of the last days on the Openings graph")
     if await add_announce_automation(api):
         news.append(
             f"added the automation '{DEMO_AUTOMATION_ALIAS}': alerts show under the bell "

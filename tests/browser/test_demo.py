@@ -9,7 +9,7 @@ withdrawal, in Home Assistant's notifications.
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -18,7 +18,7 @@ import pytest
 
 from demo.provision import DEMO_AUTOMATION, DEMO_WATCHES, HomeAssistantAPI, provision_demo
 
-from .conftest import Stack, log_in, running_stack, screenshot
+from .conftest import SCREENSHOTS, Stack, log_in, running_stack, screenshot
 
 HALIFAX = 5031
 
@@ -77,6 +77,48 @@ async def test_every_demo_watch_is_available_within_two_polls(demo: Stack) -> No
     # Each watched centre is asked for its slots: the stand-in has seen them all.
     asked = (await demo.stand_in_state())["centre_counts"]["slots"]
     assert all(asked.get(str(watch.location_id), 0) >= 1 for watch in DEMO_WATCHES), asked
+
+
+async def test_the_openings_graph_draws_the_days_before_the_demo(
+    demo: Stack, browser: Browser
+) -> None:
+    # The history the demo starts with (demo/history.py), as the watches' long-term statistics:
+    # openings per day, each day's change of the "Openings counted" sum.
+    watches = await watch_entities(demo)
+    counted = sorted(e for ids in watches.values() for e in ids if e.endswith("_openings_counted"))
+    assert len(counted) == len(DEMO_WATCHES)
+    start = datetime.now(UTC) - timedelta(days=7)
+    query = {
+        "type": "recorder/statistics_during_period",
+        "start_time": start.isoformat(),
+        "statistic_ids": counted,
+        "period": "day",
+        "types": ["change"],
+    }
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30  # imported through the recorder's queue, committed in seconds
+    while len((reply := await demo.websocket(query))["result"]) < len(counted):
+        assert loop.time() < deadline, reply
+        await asyncio.sleep(1)
+    days = {entity: [row["change"] for row in rows] for entity, rows in reply["result"].items()}
+    assert days.keys() == set(counted)
+    for changes in days.values():
+        assert len(changes) >= 4  # the demo's history: 5 days before today
+        assert all(change >= 0 for change in changes)  # a count per day, never below 0
+        assert sum(changes) > 0
+
+    # Drawn by Home Assistant's own statistics-graph card on the demo dashboard.
+    page = await log_in(browser, demo)
+    await page.goto(f"{demo.ha}/nexus-demo")
+    graph = page.locator("hui-statistics-graph-card").filter(has_text="Openings counted")
+    for label in ("Blaine, WA", "Buffalo-Ft. Erie (Fort Erie, ON)", "Halifax (Goffs, NS)"):
+        await expect(graph).to_contain_text(f"{label} Openings counted")
+    await expect(graph.locator("canvas")).to_have_count(1)
+    await expect(graph).not_to_contain_text("No statistics found")
+    await screenshot(page, "dashboard")
+    if SCREENSHOTS is not None:
+        stack_card = page.locator("hui-vertical-stack-card").filter(has=graph)
+        await stack_card.first.screenshot(path=SCREENSHOTS / "openings.png")
 
 
 async def test_the_demo_shows_an_alert_and_its_withdrawal(demo: Stack, browser: Browser) -> None:
