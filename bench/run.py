@@ -35,6 +35,9 @@ SLOT_INTERVAL: timedelta = _CONST.SLOT_INTERVAL
 SLOT_JITTER_SECONDS: float = _CONST.SLOT_JITTER_SECONDS
 CATCH_SCALE_DOWN = 60  # the catch-rate case runs 60 times faster than real time
 RELEASE_SLOTS = 40  # a block of times published at once
+# What "Openings counted" costs the recorder in a day: a busy centre's openings that fit the
+# watch, and a day of statistics runs (288 of 5 minutes, 24 of them closing an hour).
+OPENINGS_A_DAY, PERIODS_A_DAY = 20, 288
 # The polling compared for the catch rate: this release's, and the 3 minutes before it.
 CADENCES = {
     f"every {SLOT_INTERVAL.total_seconds():g} s + 0-{SLOT_JITTER_SECONDS:g} s (now)": (
@@ -371,6 +374,32 @@ def _history_text(results: dict[str, dict[str, float]], repeats: int) -> str:
     return "\n".join(rows) + "\n"
 
 
+def statistics_figures(sim: str, openings: int, periods: int) -> dict[str, Any]:
+    """Run the statistics case with and without the sensor; return both and the difference."""
+    runs = {
+        counted: run_worker("statistics", sim, openings, periods, counted)
+        for counted in ("counted", "not-counted")
+    }
+    kinds = ("states", "short_term", "hourly")
+    return runs | {
+        "added": {kind: runs["counted"][kind] - runs["not-counted"][kind] for kind in kinds}
+    }
+
+
+def statistics_text(figures: dict[str, Any]) -> str:
+    """Say what the sensor added to the recorder's database."""
+    added, runs = figures["added"], figures["counted"]
+    return (
+        f"Openings counted, measured: one watch, {runs['openings']} openings and "
+        f"{runs['periods']} statistics runs of 5 minutes, with the sensor and without it "
+        f"(the sensor's state at the end: {runs['counted']}). It added "
+        f"{added['states']} bytes of states, {added['short_term']} bytes of 5-minute "
+        f"statistics and {added['hourly']} bytes of hourly statistics (SQLite dbstat, rows "
+        "and index entries). States and 5-minute statistics are purged after the recorder's "
+        "keep days (10 by default); hourly statistics are kept.\n"
+    )
+
+
 def report(  # noqa: PLR0917
     results: dict[int, dict[str, Any]],
     ks: list[int],
@@ -382,6 +411,7 @@ def report(  # noqa: PLR0917
     released: dict[str, Any],
     cadence: tuple[dict[str, Any], int],
     history: tuple[dict[str, dict[str, float]], int],
+    counted: dict[str, Any],
 ) -> str:
     """Format the results as Markdown."""
     return (
@@ -409,6 +439,8 @@ def report(  # noqa: PLR0917
         + cadence_text(*cadence)
         + "\n"
         + _history_text(*history)
+        + "\n"
+        + statistics_text(counted)
     )
 
 
@@ -468,6 +500,10 @@ def main() -> None:
             history_repeats,
             cycles,
         )
+        counted = statistics_figures(
+            sim, *((2, 12) if args.smoke else (OPENINGS_A_DAY, PERIODS_A_DAY))
+        )
+        print(f"bench: openings counted: {counted}", flush=True)
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
@@ -482,6 +518,7 @@ def main() -> None:
         released,
         (cadence, len(seeds)),
         (history, history_repeats),
+        counted,
     )
     took = time.perf_counter() - started
     text += f"\nRun: `scripts/bench{' --smoke' if args.smoke else ''}`, {took:.0f} s.\n"
@@ -495,6 +532,7 @@ def main() -> None:
             "release": released,
             "cadence": cadence,
             "history": history,
+            "statistics": counted,
             "seconds": took,
         }
         out.with_suffix(".json").write_text(json.dumps(figures, indent=1), encoding="utf-8")

@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 from homeassistant import bootstrap
+from homeassistant.components.recorder.tasks import StatisticsTask
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntry,
@@ -46,6 +47,7 @@ from .rest_config import rest_yaml
 
 ROOT = Path(__file__).parents[1]
 CYCLES_PER_DAY = 24 * 60 // 3  # both ways poll every 3 minutes
+NEXUS_BENCH_CENTRE = 5022  # Fort Erie, for the cases of one watch
 
 CONFIG = """
 homeassistant:
@@ -641,6 +643,76 @@ async def release(sim: str, port: int, size: int, interval: float) -> dict[str, 
     }
 
 
+def _bytes_by_kind(database: Path) -> dict[str, int]:
+    """Bytes of rows and index entries (dbstat payload): states, 5-minute and hourly stats."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT name, coalesce(sum(payload), 0) FROM dbstat GROUP BY name")
+        kinds = {"states": 0, "short_term": 0, "hourly": 0}
+        for name, payload in rows:
+            kind = (
+                "short_term"
+                if "short_term" in name
+                else "hourly"
+                if "statistics" in name
+                else "states"
+            )
+            kinds[kind] += int(payload)
+    return kinds
+
+
+async def statistics_cost(
+    sim: str, port: int, openings: int, periods: int, counted: bool
+) -> dict[str, Any]:
+    """Measure what one watch's database grows by, with *Openings counted* or without it.
+
+    `openings` openings and `periods` 5-minute runs of the statistics; the difference between
+    the two runs is the sensor's cost.
+
+    The statistics are compiled for the coming periods at once (the recorder's own task, for
+    a start it is given): a day's worth is 288 periods, 24 of them closing an hour.
+    """
+    centre = NEXUS_BENCH_CENTRE
+    await _control(sim, "/regenerate", open_slots=10, locations=[centre])
+    api = importlib.import_module("custom_components.nexus.api")
+    vars(api).update(SLOT_FLOOR=timedelta(0))  # the openings come back to back
+    hass, database = await _start("integration", [centre], sim, port)
+    await _setup_integration(hass, [centre])
+    entry = hass.config_entries.async_entries("nexus")[0]
+    registry = er.async_get(hass)
+    (sensor,) = (
+        e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.unique_id.endswith("_openings_total")
+    )
+    if not counted:
+        registry.async_update_entity(sensor, disabled_by=er.RegistryEntryDisabler.USER)
+        await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+    await entry.runtime_data.async_refresh()
+    recorder = get_instance(hass)
+    await _settled_bytes(hass, database)
+    before = await hass.async_add_executor_job(_bytes_by_kind, database)
+    times = _weekday_times()
+    for _ in range(openings):
+        await _control(sim, "/slots", location=centre, start=next(times), available=1)
+        await entry.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    start += timedelta(minutes=5 - start.minute % 5)
+    for period in range(periods):
+        recorder.queue_task(StatisticsTask(start + period * timedelta(minutes=5), False))
+    await _settled_bytes(hass, database)
+    after = await hass.async_add_executor_job(_bytes_by_kind, database)
+    state = hass.states.get(sensor)
+    await hass.async_stop()
+    return {
+        "openings": openings,
+        "periods": periods,
+        "counted": state.state if state else None,
+        **{kind: after[kind] - before[kind] for kind in before},
+    }
+
+
 def main() -> None:
     """Parse the arguments the bench runner passes and print the figures as JSON.
 
@@ -648,11 +720,17 @@ def main() -> None:
     python -m bench.worker latency SIM PORT TRIALS INTERVAL
     python -m bench.worker catch SIM PORT OPENINGS PRODUCTION_INTERVAL JITTER SCALE
     python -m bench.worker release SIM PORT SLOTS INTERVAL
+    python -m bench.worker statistics SIM PORT OPENINGS PERIODS counted|not-counted
     """
     way, sim, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
         if way == "latency":
             figures = asyncio.run(latency(sim, port, int(sys.argv[4]), float(sys.argv[5])))
+        elif way == "statistics":
+            openings, periods, counted = sys.argv[4:7]
+            figures = asyncio.run(
+                statistics_cost(sim, port, int(openings), int(periods), counted == "counted")
+            )
         elif way == "release":
             figures = asyncio.run(release(sim, port, int(sys.argv[4]), float(sys.argv[5])))
         elif way == "catch":

@@ -58,6 +58,11 @@ def test_bench_smoke(tmp_path: Path) -> None:
     # The same case without and with the fullest history the integration keeps.
     assert figures["history"]["1 10 with"]["openings_stored"] == 3000
     assert figures["history"]["1 10 without"]["openings_stored"] < 3000
+    # What "Openings counted" adds to the database: its states and its statistics rows.
+    counted = figures["statistics"]
+    assert counted["counted"]["counted"] == "2"  # both openings counted
+    assert counted["not-counted"]["counted"] is None  # disabled: no state
+    assert all(added > 0 for added in counted["added"].values()), counted["added"]
     # The Markdown the README quotes is written from the same figures.
     text = out.read_text(encoding="utf-8")
     assert "| 1 | 10 | (a) integration |" in text
@@ -66,3 +71,4 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "Catch rate, measured" in text
     assert "| W | planner |" in text
     assert "Notifications per watch: 1 for the release (goal 1; its alert counted 40" in text
+    assert "Openings counted, measured: one watch, 2 openings and 12 statistics runs" in text
