@@ -114,7 +114,9 @@ files_of_seen = st.one_of(
             "watches": st.dictionaries(
                 st.sampled_from([*WATCHES, "gone"]),
                 st.lists(nasty_text | json_values, max_size=6) | json_values,
-            )
+            ),
+            "totals": st.dictionaries(st.sampled_from([*WATCHES, "gone"]), json_values)
+            | json_values,
         }
     ),
 )
@@ -123,8 +125,6 @@ files_of_openings = st.one_of(
     st.fixed_dictionaries(
         {
             "centres": st.dictionaries(centre_keys, histories | json_values, max_size=4),
-            "totals": st.dictionaries(st.sampled_from([*WATCHES, "gone"]), json_values)
-            | json_values,
         }
     ),
 )
@@ -155,6 +155,10 @@ def test_any_seen_file_reads_as_bounded_values(data: Any) -> None:
     for keys in seen.values():
         assert len(keys) <= SLOT_LIMIT
         assert all(isinstance(key, str) and len(key) <= LIMITS.text for key in keys)
+    totals, lost_totals = read_totals(data, WATCHES)
+    assert lost_totals >= 0
+    assert totals.keys() <= set(WATCHES)
+    assert all(type(n) is int and 0 <= n <= MAX_TOTAL for n in totals.values())
 
 
 @settings(max_examples=300, deadline=None)
@@ -181,7 +185,3 @@ def test_any_openings_file_reads_as_bounded_values(data: Any) -> None:
         again, unread = CentreHistory.from_data(cid, json.loads(json.dumps(history.as_data())), NOW)
         assert unread == 0
         assert [o.row() for o in again.openings] == [o.row() for o in history.openings]
-    totals, lost_totals = read_totals(data, WATCHES)
-    assert lost_totals >= 0
-    assert totals.keys() <= set(WATCHES)
-    assert all(type(n) is int and 0 <= n <= MAX_TOTAL for n in totals.values())

@@ -139,11 +139,12 @@ class NexusCoordinator(DataUpdateCoordinator[NexusData]):
         data, seen = build(self.data, answers, self._watches, self._seen, self._known.canadian)
         if self._known != known:
             self._store.save_centres(self._known)
-        if seen != self._seen:
-            self._seen = seen
-            self._store.save_seen(seen)
+        counted = sum(self._book.totals.values())
         if self._book.update(data.centre_slots, now):
-            self._store.save_openings(self._book.histories, self._book.totals)
+            self._store.save_openings(self._book.histories)
+        if seen != self._seen or sum(self._book.totals.values()) != counted:
+            self._seen = seen
+            self._store.save_seen(seen, self._book.totals)
         async_sync_unlisted_issues(
             self.hass,
             self.config_entry,

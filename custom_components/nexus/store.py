@@ -38,8 +38,8 @@ class Kept:
 
     centres: KnownCentres
     seen: dict[str, frozenset[str]]  # per watch, the keys of the slots told
-    histories: dict[int, CentreHistory]
     totals: dict[str, int]  # per watch, the openings counted since it was added
+    histories: dict[int, CentreHistory]
 
 
 class NexusStore:
@@ -67,14 +67,14 @@ class NexusStore:
             self.save_centres(known)
         stored = await _load(self._seen)
         seen, lost = read_seen(stored, watches)
-        if _lost(self._seen, stored, lost, "seen slots"):
-            self.save_seen(seen)
+        totals, lost_totals = read_totals(stored, watches)
+        if _lost(self._seen, stored, lost + lost_totals, "seen slots"):
+            self.save_seen(seen, totals)
         stored = await self._load_openings()
         histories, lost = read_histories(stored, now, centres)
-        totals, lost_totals = read_totals(stored, watches)
-        if _lost(self._openings, stored, lost + lost_totals, "history of openings"):
-            self.save_openings(histories, totals)
-            async_set_history_lost_issue(self._hass, lost + lost_totals)
+        if _lost(self._openings, stored, lost, "history of openings"):
+            self.save_openings(histories)
+            async_set_history_lost_issue(self._hass, lost)
         return Kept(centres=known, seen=seen, histories=histories, totals=totals)
 
     async def _load_openings(self) -> Any:
@@ -95,27 +95,29 @@ class NexusStore:
         """Write the Canadian centres known and the statuses, in a second."""
         self._save(self._centres, lambda: _centres_data(known), 1)
 
-    def save_seen(self, seen: Mapping[str, AbstractSet[str]]) -> None:
-        """Write the seen sets in a second (and on unload)."""
+    def save_seen(self, seen: Mapping[str, AbstractSet[str]], totals: Mapping[str, int]) -> None:
+        """Write each watch's seen set and openings counted in a second (and on unload).
+
+        The count goes with the seen sets, not with the history (written a minute late): a
+        power cut must not take from it what the recorder has already recorded.
+        """
         self._save(
             self._seen,
-            lambda: {"watches": {sid: sorted(keys) for sid, keys in seen.items()}},
+            lambda: {
+                "watches": {sid: sorted(keys) for sid, keys in seen.items()},
+                "totals": dict(sorted(totals.items())),
+            },
             SEEN_SAVE_DELAY,
         )
 
-    def save_openings(
-        self, histories: Mapping[int, CentreHistory], totals: Mapping[str, int]
-    ) -> None:
-        """Write the histories and each watch's total in a while: a poll never waits for it.
+    def save_openings(self, histories: Mapping[int, CentreHistory]) -> None:
+        """Write the histories in a while: a poll never waits for the disk.
 
         Each opening keeps its stored row, so a write converts only the new ones.
         """
         self._save(
             self._openings,
-            lambda: {
-                "centres": {str(cid): histories[cid].as_data() for cid in sorted(histories)},
-                "totals": dict(sorted(totals.items())),
-            },
+            lambda: {"centres": {str(cid): histories[cid].as_data() for cid in sorted(histories)}},
             OPENINGS_SAVE_DELAY,
         )
 

@@ -112,7 +112,7 @@ def read_histories(
 def read_totals(data: Any, watches: Collection[str]) -> tuple[dict[str, int], int]:
     """Read the openings counted for each watch that exists (none in earlier releases)."""
     if isinstance(data, Unreadable):
-        return {}, 0  # counted as lost with the histories
+        return {}, 0  # counted as lost with the seen sets
     stored, lost = _mapping(data, "totals")
     totals = {
         sid: n for sid in watches if type(n := stored.get(sid)) is int and 0 <= n <= MAX_TOTAL
