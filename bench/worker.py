@@ -92,26 +92,47 @@ async def _churn(sim: str, centre: int, cycle: int) -> None:
     )
 
 
-def _row_bytes(database: Path) -> int:
-    """Bytes of the rows and index entries the recorder keeps for states and events.
+def _bytes_by_kind(database: Path) -> dict[str, int]:
+    """Count the bytes the recorder keeps: states and events, 5-minute and hourly statistics.
 
-    SQLite's own count (dbstat payload), so that a few cycles' growth is seen exactly rather
-    than in whole pages. Statistics tables are left out: they grow with wall-clock time (every
-    5 minutes), not with update cycles.
+    Rows and index entries, SQLite's own count (dbstat payload), so that a few cycles' growth
+    is seen exactly rather than in whole pages.
     """
+    kinds = {"states": 0, "short_term": 0, "hourly": 0}
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-        (total,) = db.execute(
-            "SELECT coalesce(sum(payload), 0) FROM dbstat WHERE name NOT LIKE '%statistics%'"
-        ).fetchone()
-    return int(total)
+        for name, payload in db.execute(
+            "SELECT name, coalesce(sum(payload), 0) FROM dbstat GROUP BY name"
+        ):
+            table = name.lower()
+            kind = (
+                "states"
+                if "statistics" not in table
+                else "short_term"
+                if "short_term" in table
+                else "hourly"
+            )
+            kinds[kind] += int(payload)
+    return kinds
 
 
-async def _settled_bytes(hass: HomeAssistant, database: Path) -> int:
+async def _settled_bytes(hass: HomeAssistant, database: Path) -> dict[str, int]:
     recorder = get_instance(hass)
     await recorder.async_block_till_done()
     await asyncio.sleep(1.5)  # past the recorder's 1 s commit interval
     await recorder.async_block_till_done()
-    return await hass.async_add_executor_job(_row_bytes, database)
+    return await hass.async_add_executor_job(_bytes_by_kind, database)
+
+
+def _back_to_back() -> None:
+    """Let polls come back to back, each standing for one a minute or more apart.
+
+    The 30 s floor between two requests for a centre's slots (and the planner's 15 s, should
+    its poll fall due meanwhile) would answer them from the last.
+    """
+    api = importlib.import_module("custom_components.nexus.api")
+    vars(api).update(SLOT_FLOOR=timedelta(0))
+    cadence = importlib.import_module("custom_components.nexus.cadence")
+    vars(cadence).update(FASTEST=0.0)
 
 
 async def _setup_integration(hass: HomeAssistant, centres: list[int]) -> Any:
@@ -292,7 +313,9 @@ class Cycles:
         for _ in range(2):  # warm up
             await self.one(None)
         profiler = cProfile.Profile() if self.profile_dir else None
-        db_before, writes_before = await _settled_bytes(self.hass, database), self.writes
+        # Statistics tables are left out: they grow with wall-clock time, not cycles.
+        db_before = (await _settled_bytes(self.hass, database))["states"]
+        writes_before = self.writes
         cpu, wall = [], []
         requests = received = 0
         for cycle in range(cycles):
@@ -307,7 +330,7 @@ class Cycles:
             after = await _control(self.sim, "")
             requests += sum(after["counts"].values()) - sum(before["counts"].values())
             received += sum(after["bytes"].values()) - sum(before["bytes"].values())
-        grown = await _settled_bytes(self.hass, database) - db_before
+        grown = (await _settled_bytes(self.hass, database))["states"] - db_before
         # Most real polls find the schedule as it was: measure those too.
         same = [(await self.one(None))[0] for _ in range(cycles)]
         if profiler and self.profile_dir:
@@ -335,13 +358,7 @@ async def work(  # noqa: PLR0917
     """
     await _control(sim, "/regenerate", open_slots=size, locations=centres)
     if way == "integration":
-        # The cycles run back to back, each standing for a poll a minute apart: the 30 s
-        # floor between two requests for a centre's slots (and the planner's 15 s, should
-        # its poll fall due meanwhile) would answer them from the last.
-        api = importlib.import_module("custom_components.nexus.api")
-        vars(api).update(SLOT_FLOOR=timedelta(0))
-        cadence = importlib.import_module("custom_components.nexus.cadence")
-        vars(cadence).update(FASTEST=0.0)
+        _back_to_back()
     hass, database = await _start(way, centres, sim, port, history=history)
     refresh = (
         await _setup_integration(hass, centres) if way == "integration" else _rest_refresh(hass)
@@ -643,23 +660,6 @@ async def release(sim: str, port: int, size: int, interval: float) -> dict[str, 
     }
 
 
-def _bytes_by_kind(database: Path) -> dict[str, int]:
-    """Bytes of rows and index entries (dbstat payload): states, 5-minute and hourly stats."""
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-        rows = db.execute("SELECT name, coalesce(sum(payload), 0) FROM dbstat GROUP BY name")
-        kinds = {"states": 0, "short_term": 0, "hourly": 0}
-        for name, payload in rows:
-            kind = (
-                "short_term"
-                if "short_term" in name
-                else "hourly"
-                if "statistics" in name
-                else "states"
-            )
-            kinds[kind] += int(payload)
-    return kinds
-
-
 async def statistics_cost(
     sim: str, port: int, openings: int, periods: int, counted: bool
 ) -> dict[str, Any]:
@@ -673,8 +673,7 @@ async def statistics_cost(
     """
     centre = NEXUS_BENCH_CENTRE
     await _control(sim, "/regenerate", open_slots=10, locations=[centre])
-    api = importlib.import_module("custom_components.nexus.api")
-    vars(api).update(SLOT_FLOOR=timedelta(0))  # the openings come back to back
+    _back_to_back()  # the openings come back to back
     hass, database = await _start("integration", [centre], sim, port)
     await _setup_integration(hass, [centre])
     entry = hass.config_entries.async_entries("nexus")[0]
@@ -689,9 +688,7 @@ async def statistics_cost(
         await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done()
     await entry.runtime_data.async_refresh()
-    recorder = get_instance(hass)
-    await _settled_bytes(hass, database)
-    before = await hass.async_add_executor_job(_bytes_by_kind, database)
+    before = await _settled_bytes(hass, database)
     times = _weekday_times()
     for _ in range(openings):
         await _control(sim, "/slots", location=centre, start=next(times), available=1)
@@ -700,9 +697,8 @@ async def statistics_cost(
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     start += timedelta(minutes=5 - start.minute % 5)
     for period in range(periods):
-        recorder.queue_task(StatisticsTask(start + period * timedelta(minutes=5), False))
-    await _settled_bytes(hass, database)
-    after = await hass.async_add_executor_job(_bytes_by_kind, database)
+        get_instance(hass).queue_task(StatisticsTask(start + period * timedelta(minutes=5), False))
+    after = await _settled_bytes(hass, database)
     state = hass.states.get(sensor)
     await hass.async_stop()
     return {
