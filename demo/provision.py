@@ -169,19 +169,23 @@ class HomeAssistantAPI:
         return str(result["title"])
 
 
-async def watch_event_entities(api: HomeAssistantAPI, count: int, timeout: float = 60) -> list[str]:
-    """Return the watches' "Slot opened" event entities, once all `count` are registered.
+async def nexus_entities(
+    api: HomeAssistantAPI, key: str, count: int, timeout: float = 60
+) -> dict[str, str]:
+    """Return each watch's NEXUS entity of a kind, and its device, once `count` are there.
 
-    A subentry's entities are registered when the entry has reloaded, just after its flow ends.
+    Found by the entity description's key, the end of the unique id, whatever the entity id
+    (its words follow the server's language). A subentry's entities are registered when the
+    entry has reloaded, just after its flow ends.
     """
     async with asyncio.timeout(timeout):
         while True:
             registry = await api.websocket({"type": "config/entity_registry/list"})
-            found = sorted(
-                e["entity_id"]
+            found = {
+                e["entity_id"]: e["device_id"]
                 for e in registry["result"]
-                if e["platform"] == "nexus" and e["entity_id"].startswith("event.")
-            )
+                if e["platform"] == "nexus" and e["unique_id"].endswith(f"_{key}")
+            }
             if len(found) >= count:
                 return found
             await asyncio.sleep(1)
@@ -198,17 +202,7 @@ async def add_openings_statistics(api: HomeAssistantAPI, count: int, timeout: fl
     draws the change of the sum per period, right for any window up to a year. Returns how
     many openings went in.
     """
-    async with asyncio.timeout(timeout):
-        while True:
-            registry = (await api.websocket({"type": "config/entity_registry/list"}))["result"]
-            counted = {
-                e["entity_id"]: e["device_id"]
-                for e in registry
-                if e["platform"] == "nexus" and e["entity_id"].endswith("_openings_counted")
-            }
-            if len(counted) >= count:
-                break
-            await asyncio.sleep(1)
+    counted = await nexus_entities(api, "openings_total", count, timeout)
     this_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     told = 0
     for entity_id, device_id in sorted(counted.items()):
@@ -264,7 +258,7 @@ async def add_announce_automation(api: HomeAssistantAPI) -> bool:
         "use_blueprint": {
             "path": "nexus/announce_openings.yaml",
             "input": {
-                "slot_event": await watch_event_entities(api, len(DEMO_WATCHES)),
+                "slot_event": sorted(await nexus_entities(api, "slot_opened", len(DEMO_WATCHES))),
                 "in_home_assistant": True,
             },
         },
